@@ -8,8 +8,13 @@ Okabe-Ito palette, which stays distinguishable for colour-blind readers.
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+from pathlib import Path
+
 import matplotlib as mpl
 from cycler import cycler
+from matplotlib import font_manager
 
 #: Okabe & Ito (2008), "Color Universal Design": safe for common colour blindness.
 PALETTE = {
@@ -60,6 +65,31 @@ STYLE = {
 }
 
 
+def _korean_font() -> str:
+    """Register NanumGothic (shipped by koreanize-matplotlib) and return its family name.
+
+    The package is located without importing it, since importing it would
+    change matplotlib's settings by itself.
+    """
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            "koreanize-matplotlib is missing: it provides the Korean font for the lecture's "
+            "terms in figures (pip install koreanize-matplotlib)"
+        )
+    fonts = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    for name in ("NanumGothic.ttf", "NanumGothicBold.ttf"):  # titles are bold
+        font_manager.fontManager.addfont(str(fonts / name))
+    return font_manager.FontProperties(fname=str(fonts / "NanumGothic.ttf")).get_name()
+
+
 def set_style() -> None:
-    """Apply the book's figure style to matplotlib (call once per notebook)."""
+    """Apply the book's figure style to matplotlib (call once per notebook).
+
+    Latin text and math use DejaVu Sans; Hangul falls back to NanumGothic.
+    """
     mpl.rcParams.update(STYLE)
+    mpl.rcParams["font.family"] = ["DejaVu Sans", _korean_font()]
+    # The fallback fonts' bold weights differ slightly (DejaVu 700, NanumGothic 600), and
+    # matplotlib logs each substitution. Missing glyphs still warn (through `warnings`).
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)

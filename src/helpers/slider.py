@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from PIL import Image
 
 #: Upper bound on the number of states, to keep the built pages light.
 MAX_STATES = 101
@@ -107,6 +108,19 @@ class SliderFigure:
         return bundle
 
 
+def _render(fig: Figure, draw: Callable[[Figure, int], None], i: int, dpi: int) -> bytes:
+    """Draw state ``i`` and return it as a small PNG (a 64-colour palette keeps pages light)."""
+    fig.clear()
+    draw(fig, i)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    image = Image.open(buf).convert("RGB").quantize(
+        colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def slider_figure(
     draw: Callable[[Figure, int], None],
     values: Sequence[float],
@@ -116,7 +130,7 @@ def slider_figure(
     fmt: str = "{:.2f}",
     initial: int | None = None,
     figsize: tuple[float, float] = (6.4, 3.6),
-    dpi: int = 80,
+    dpi: int = 100,
 ) -> SliderFigure:
     """Draw ``draw(fig, i)`` for every state ``i`` of ``values`` and return a slider over them.
 
@@ -143,14 +157,8 @@ def slider_figure(
     if not (isinstance(index, int) and 0 <= index < len(values)):
         raise ValueError(f"initial must be an index in 0..{len(values) - 1}, got {initial!r}")
     fig = plt.figure(figsize=figsize, dpi=dpi)
-    frames = []
     try:
-        for i in range(len(values)):
-            fig.clear()
-            draw(fig, i)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-            frames.append(buf.getvalue())
+        frames = [_render(fig, draw, i, dpi) for i in range(len(values))]
     finally:
         plt.close(fig)
     return SliderFigure(frames, values, label, alt, fmt, index)
