@@ -42,6 +42,7 @@ __all__ = [
     "Node",
     "backward_order",
     "capsule",
+    "draw_graph",
     "exp",
     "formula",
     "gate",
@@ -350,3 +351,310 @@ def _wrap(s: str, node: Node, context: str) -> str:
     needs = {"*": ("+", "-", "neg"), "-": ("+", "-"), "pow": ("*", "+", "-", "neg", "pow")}
     op = node.op if node.op != "capsule" else node.inner.op
     return f"({s[1:]})" if op in needs[context] else s
+
+
+# --- drawing ------------------------------------------------------------------------------
+_GATE_SYMBOLS = {"*": "×", "+": "+", "-": "−", "neg": "−", "sigmoid": "σ", "log": "log",
+                 "exp": "exp", "relu": "ReLU"}
+_DX, _SEGMENT, _DY = 3.2, 1.35, 1.6      # column spacing, labelled wire length, row spacing
+_LANE, _GAP = 1.1, 0.22                   # distance between input wires, label to wire
+_INCH = 0.72                              # inches per layout unit, before shrinking to fit
+
+
+def _fmt(v: float) -> str:
+    return f"{v + 0.0:.4g}".replace("-", "−")   # + 0.0 turns −0 into 0
+
+
+def _symbol(node: Node) -> str:
+    if node.op == "pow":
+        return "(·)" + _num(node.exponent).translate(_SUPERSCRIPT)
+    return _GATE_SYMBOLS[node.op]
+
+
+def _local_symbol(node: Node, i: int) -> str:
+    """The local gradient of ``node`` for input ``i`` as the slides write it (w, x, 1, −1, 2d)."""
+    def nm(p: Node) -> str:
+        return p.name if (p.name and p.op != "const") else _fmt(p.value)
+    p = node.parents[i]
+    if node.op == "*":
+        return nm(node.parents[1 - i])
+    if node.op in ("+", "-", "neg"):
+        return "−1" if (node.op == "neg" or (node.op == "-" and i == 1)) else "1"
+    if node.op == "pow":
+        n = node.exponent
+        rest = "" if n == 2 else (_num(n - 1).translate(_SUPERSCRIPT))
+        base = nm(p) if (p.name and p.op != "const") else f"·{_fmt(p.value)}"
+        return f"{_num(n)}{base}{rest}"
+    return {"sigmoid": "σ(1−σ)", "log": f"1/{nm(p)}", "exp": f"e^{nm(p)}",
+            "relu": f"[{nm(p)}>0]"}.get(node.op, _fmt(node.local_grads[i]))
+
+
+def _select(spec, order: list[Node], default_all: bool) -> set[int]:
+    """Which nodes a bool / int / collection-of-names-or-nodes spec switches on."""
+    if spec is True or spec is False:
+        return {id(n) for n in order} if spec else set()
+    if isinstance(spec, int):
+        steps = [n for n in backward_order(order[-1]) if n is not order[-1]]
+        if spec < 0:
+            raise ValueError(f"grads as a number of backward steps must be >= 0, got {spec}")
+        return {id(n) for n in steps[:spec]}
+    chosen = set()
+    names = {n.name: n for n in order if n.name}
+    for item in spec:
+        if isinstance(item, Node):
+            chosen.add(id(item))
+        elif item in names:
+            chosen.add(id(names[item]))
+        else:
+            raise ValueError(f"no node named {item!r} in the graph; names: {', '.join(names)}")
+    return chosen
+
+
+def _layout(output: Node, local: bool):
+    """Positions: a column per node by longest path from the inputs, rows by a tidy-tree pass."""
+    order = topological_order(output)
+    depth = _depths(order)
+    consumers: dict[int, list[tuple[Node, int]]] = {id(n): [] for n in order}
+    for n in order:
+        for i, p in enumerate(n.parents):
+            consumers[id(p)].append((n, i))
+    col = {}
+    for n in order:                       # inputs sit just left of their first consumer
+        col[id(n)] = depth[id(n)] if n.parents else max(
+            0, min(depth[id(c)] for c, _ in consumers[id(n)]) - 1) if consumers[id(n)] else 0
+    row, slot = {}, [0.0]
+
+    def place(n: Node) -> None:
+        if id(n) in row:
+            return
+        mine = [p for p in n.parents if id(p) not in row]
+        for p in n.parents:
+            place(p)
+        if not n.parents or not mine:     # a leaf, or a gate whose inputs are all shared
+            row[id(n)] = slot[0]
+            slot[0] += 1 if not n.parents else 0.7
+        else:
+            row[id(n)] = sum(row[id(p)] for p in mine) / len(mine)
+
+    place(output)
+    radius = 0.62 if local else 0.42
+    size = {}                             # half width, half height of every gate
+    for n in order:
+        if n.op == "capsule":
+            text = max(len(n.label or ""), 4)
+            size[id(n)] = (max(1.0, 0.11 * text + 0.3 + (0.5 if local else 0)),
+                           max(0.55, 0.42 * len(n.parents)))
+        elif n.parents:
+            size[id(n)] = (radius, radius)
+    ncol = max(col.values()) + 1
+    widths = [max([2 * size[id(n)][0] for n in order if col[id(n)] == c and n.parents],
+                  default=0) for c in range(ncol)]
+    x_of, x = [], 0.0
+    for c in range(ncol):                 # the centre of each column
+        x_of.append(x + widths[c] / 2)
+        x += widths[c] + _DX - 2 * 0.42
+    pos = {id(n): (x_of[col[id(n)]], -_DY * row[id(n)]) for n in order}
+    return order, consumers, pos, size
+
+
+def _ports(node: Node, pos, size) -> list[tuple[float, float]]:
+    """Where each input wire meets the gate: spread over its left side."""
+    cx, cy = pos[id(node)]
+    hw, hh = size[id(node)]
+    k = len(node.parents)
+    if node.op == "capsule":
+        return [(cx - hw, cy + hh * (1 - 2 * (i + 1) / (k + 1))) for i in range(k)]
+    angles = [math.pi] if k == 1 else [math.pi - 0.6 + 1.2 * i / (k - 1) for i in range(k)]
+    return [(cx + hw * math.cos(a), cy + hw * math.sin(a)) for a in angles]
+
+
+def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=None,
+               value_text: dict | None = None, grad_text: dict | None = None,
+               local_text: dict | None = None, highlight: Iterable = (),
+               enclose: Sequence[Node] = (), output_grad: bool = False,
+               title: str | None = None, fontsize: float = 11, max_width: float = 10.0):
+    """Draw the graph of ``output`` left to right, the way the lecture's slides do.
+
+    Gates are circles with their symbol (×, +, −, (·)², σ, log, exp, ReLU), capsules
+    rounded boxes with their formula. Each wire carries its name (in a box on the wire),
+    its forward value above (blue) and its gradient below (green).
+
+    * ``values``: show forward values.
+    * ``grads``: ``True`` (all), ``False`` (none), an int k (the first k wires in
+      :func:`backward_order`, for a step-by-step reveal), or a collection of names/nodes.
+      The output's own gradient (1) is shown only with ``output_grad=True``.
+    * ``local``: ``None``, ``"symbol"`` (the slides' w, x, 1, −1, 2d) or ``"value"`` --
+      the local gradient written inside each gate next to its input.
+    * ``value_text`` / ``grad_text``: ``{name: text}`` to replace a wire's label
+      (e.g. ``{"w": "x·1·4"}``); ``local_text``: ``{gate output name: [text per input]}``.
+    * ``highlight``: names whose gradient label gets an orange ring, or
+      ``(gate output name, input index)`` pairs to ring a local gradient.
+    * ``enclose``: gates to draw one rounded capsule around (p. 15 of the lecture).
+
+    Returns the figure. Draws on ``ax`` if given, else on a new figure sized to fit.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, Ellipse, FancyBboxPatch
+
+    from .plotting import PALETTE, ROLE_COLORS
+
+    if not isinstance(output, Node):
+        raise TypeError(f"draw_graph needs the output Node, got {type(output).__name__}")
+    if local not in (None, "symbol", "value"):
+        raise ValueError(f"local must be None, 'symbol' or 'value', got {local!r}")
+    order, consumers, pos, size = _layout(output, local is not None)
+    show_grad = _select(grads, order, True)
+    if output_grad:
+        show_grad.add(id(output))
+    value_text, grad_text, local_text = value_text or {}, grad_text or {}, local_text or {}
+    by_name = {n.name: n for n in order if n.name}
+    for key in [*value_text, *grad_text, *local_text]:
+        if key not in by_name:
+            raise ValueError(f"no node named {key!r} in the graph; names: {', '.join(by_name)}")
+    rings_grad, rings_local = set(), set()
+    for item in highlight:
+        if isinstance(item, tuple):
+            rings_local.add((id(by_name[item[0]]), item[1]) if item[0] in by_name else None)
+        elif item in by_name:
+            rings_grad.add(id(by_name[item]))
+        else:
+            raise ValueError(f"no node named {item!r} in the graph to highlight")
+    rings_local.discard(None)
+
+    blue, green, orange = ROLE_COLORS["forward"], ROLE_COLORS["gradient"], PALETTE["orange"]
+    small = max(fontsize - 1, 10)
+
+    def name_color(n: Node) -> str:
+        return ROLE_COLORS.get(n.name, "black") if n.name in ("w", "h", "E") else "black"
+
+    # the labelled wires: (node, start point, segment start, segment end, gradient)
+    wires = []
+    for n in order:
+        if n is output:
+            hw = size[id(n)][0] if n.parents else 0.0
+            x0 = pos[id(n)][0] + hw
+            wires.append((n, (x0, pos[id(n)][1]), (x0, pos[id(n)][1]),
+                          (x0 + _SEGMENT, pos[id(n)][1]), n.grad, None))
+        for c, i in consumers[id(n)]:
+            px, py = _ports(c, pos, size)[i]
+            k = len(c.parents)            # each input wire gets its own lane for its labels
+            lane = pos[id(c)][1] + _LANE * ((k - 1) / 2 - i)
+            elbow = (pos[id(c)][0] - size[id(c)][0] - 0.3, lane)
+            seg0 = (elbow[0] - _SEGMENT, lane)
+            if n.parents:
+                start = (pos[id(n)][0] + size[id(n)][0], pos[id(n)][1])
+            elif len(consumers[id(n)]) == 1:
+                start = seg0                       # a leaf with one wire: all of it labelled
+                pos[id(n)] = seg0
+            else:
+                start = None                       # a fork: placed below, once all lanes are known
+            wires.append((n, start, seg0, elbow, c.edge_grad(i), (px, py)))
+
+    fanout_leaves = [n for n in order if not n.parents and len(consumers[id(n)]) > 1]
+    for n in fanout_leaves:               # the fork point: left of its wires, between them
+        mine = [w for w in wires if w[0] is n]
+        pos[id(n)] = (min(w[2][0] for w in mine) - 0.9, sum(w[2][1] for w in mine) / len(mine))
+    wires = [(w[0], w[1] or pos[id(w[0])], *w[2:]) for w in wires]
+
+    xs = [p[0] for w in wires for p in (w[1], w[2], w[3])]
+    ys = [p[1] for w in wires for p in (w[1], w[3])] + [pos[id(n)][1] for n in order]
+    for n in order:
+        if n.parents:
+            ys += [pos[id(n)][1] + size[id(n)][1], pos[id(n)][1] - size[id(n)][1]]
+    x_lo, x_hi = min(xs) - 0.6, max(xs) + 0.4
+    y_lo, y_hi = min(ys) - 0.75, max(ys) + 0.75
+    if enclose:
+        y_lo, y_hi = y_lo - 0.3, y_hi + 0.3
+    if ax is None:
+        inch = min(_INCH, max_width / (x_hi - x_lo))
+        fig, ax = plt.subplots(figsize=((x_hi - x_lo) * inch,
+                                        (y_hi - y_lo) * inch + (0.45 if title else 0.1)))
+    fig = ax.figure
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+
+    def ring(x: float, y: float, w: float, h: float) -> None:
+        ax.add_patch(Ellipse((x, y), w, h, fill=False, color=orange, lw=2, zorder=6))
+
+    for n, start, seg0, seg1, g, port in wires:
+        path = [start, seg0, seg1] + ([port] if port else [])
+        ax.plot([p[0] for p in path], [p[1] for p in path],
+                color="0.25", lw=1.6, zorder=1, solid_capstyle="round")
+        mx, my = (seg0[0] + seg1[0]) / 2, seg0[1]
+        if n.name and n.op != "const":
+            ax.text(mx, my, n.name, ha="center", va="center", fontsize=fontsize,
+                    fontstyle="italic", fontweight="bold", color=name_color(n), zorder=4,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+        if values or n.op == "const":
+            ax.text(mx, my + _GAP, value_text.get(n.name, _fmt(n.value)), ha="center",
+                    va="bottom", fontsize=fontsize, color=blue, fontweight="bold", zorder=4)
+        if id(n) in show_grad:
+            many = len(consumers[id(n)]) > 1
+            text = grad_text.get(n.name, _fmt(g)) if not many else _fmt(g)
+            ax.text(mx, my - _GAP, text, ha="center", va="top", fontsize=fontsize,
+                    color=green, fontweight="bold", zorder=4)
+            if id(n) in rings_grad:
+                ring(mx, my - _GAP - 0.15, 0.16 * len(text) + 0.35, 0.45)
+
+    for n in fanout_leaves:               # one input used by several gates: the sum of its wires
+        x, y = pos[id(n)]
+        ax.plot([x], [y], "o", color="0.25", ms=5, zorder=3)
+        ax.text(x - 0.15, y, n.name or _fmt(n.value), ha="right", va="center",
+                fontsize=fontsize, fontstyle="italic", fontweight="bold", color=name_color(n))
+        if id(n) in show_grad:
+            ax.text(x - 0.15, y - 0.3, grad_text.get(n.name, "Σ " + _fmt(n.grad)), ha="right",
+                    va="top", fontsize=fontsize, color=green, fontweight="bold")
+
+    for n in order:
+        if not n.parents:
+            continue
+        cx, cy = pos[id(n)]
+        hw, hh = size[id(n)]
+        ports = _ports(n, pos, size)
+        if n.op == "capsule":
+            ax.add_patch(FancyBboxPatch((cx - hw, cy - hh), 2 * hw, 2 * hh,
+                                        boxstyle="round,pad=0,rounding_size=0.35",
+                                        fc="white", ec="black", lw=1.6, zorder=2))
+            sx, sy, ha = (cx + (0.25 if local else 0), cy, "center")
+            symbol = n.label or "capsule"
+        else:
+            ax.add_patch(Circle((cx, cy), hw, fc="white", ec="black", lw=1.6, zorder=2))
+            one = len(ports) == 1
+            sx, sy, ha = ((cx, cy + 0.3 * hw, "center") if (local and one) else
+                          (cx + 0.42 * hw, cy, "center") if local else (cx, cy, "center"))
+            symbol = _symbol(n)
+        big = fontsize + (0 if n.op == "capsule" or len(symbol) > 2 else 5)
+        ax.text(sx, sy, symbol, ha=ha, va="center", fontsize=big, zorder=3)
+        if local is None:
+            continue
+        texts = local_text.get(n.name) or [
+            _local_symbol(n, i) if local == "symbol" else _fmt(g)
+            for i, g in enumerate(n.local_grads)]
+        for i, ((px, py), text) in enumerate(zip(ports, texts, strict=True)):
+            if n.op == "capsule":
+                lx, ly, lha = px + 0.12, py, "left"
+            elif len(ports) == 1:
+                lx, ly, lha = cx, cy - 0.35 * hw, "center"
+            else:
+                lx, ly, lha = cx - 0.38 * hw, cy + 0.75 * (py - cy), "center"
+            ax.text(lx, ly, text, ha=lha, va="center", fontsize=small, color="0.15",
+                    fontstyle="italic", zorder=5)
+            if (id(n), i) in rings_local:
+                w = 0.15 * len(text) + 0.3
+                ring(lx + (w / 2 - 0.15 if lha == "left" else 0), ly, w, 0.42)
+
+    if enclose:
+        if any(id(n) not in size for n in enclose):
+            raise ValueError("enclose must list gates of this graph (nodes with inputs)")
+        pts = [(pos[id(n)][0] + sx * size[id(n)][0], pos[id(n)][1] + sy * size[id(n)][1])
+               for n in enclose for sx in (-1, 1) for sy in (-1, 1)]
+        x0, x1 = min(p[0] for p in pts) - 0.3, max(p[0] for p in pts) + 0.3
+        y0, y1 = min(p[1] for p in pts) - 0.3, max(p[1] for p in pts) + 0.3
+        ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0,"
+                                    "rounding_size=0.6", fill=False, ec="0.35", lw=1.8,
+                                    ls="--", zorder=0))
+    return fig
