@@ -1,0 +1,317 @@
+"""Tests of helpers.nn: shapes, initialisation statistics, training, dropout and input checks."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import helpers.nn as nn
+
+KEY = jax.random.key(0)
+
+
+# ----------------------------------------------------------------------------- prepare_images
+
+
+def test_prepare_images_scales_and_flattens():
+    x = np.array([[[0] * 28] * 28, [[255] * 28] * 28], dtype=np.uint8)
+    x[0, 3, 5] = 51
+    out = nn.prepare_images(x)
+    assert out.shape == (2, 784) and out.dtype == jnp.float32
+    assert float(out[0, 3 * 28 + 5]) == pytest.approx(0.2)
+    assert float(out.min()) == 0.0 and float(out.max()) == 1.0
+    np.testing.assert_array_equal(nn.prepare_images(x.reshape(2, 784)), out)
+
+
+@pytest.mark.parametrize(
+    "x, error, match",
+    [
+        (np.zeros((2, 28, 28), np.float32), TypeError, "uint8"),
+        (np.zeros((2, 28, 27), np.uint8), ValueError, r"\(n, 28, 28\) or \(n, 784\)"),
+        (np.zeros((784,), np.uint8), ValueError, "shape"),
+        ([[1, 2]], TypeError, "uint8 array"),
+    ],
+)
+def test_prepare_images_rejects_bad_input(x, error, match):
+    with pytest.raises(error, match=match):
+        nn.prepare_images(x)
+
+
+# ----------------------------------------------------------------------------- init_mlp
+
+
+def test_init_shapes_and_dtypes():
+    params = nn.init_mlp(KEY, [784, 256, 256, 10])
+    assert [(w.shape, b.shape) for w, b in params] == [
+        ((784, 256), (256,)),
+        ((256, 256), (256,)),
+        ((256, 10), (10,)),
+    ]
+    assert all(w.dtype == jnp.float32 and b.dtype == jnp.float32 for w, b in params)
+    assert all(float(jnp.abs(b).max()) == 0.0 for _, b in params)
+    # Different layers get different random numbers; the same key gives the same params.
+    again = nn.init_mlp(KEY, [784, 256, 256, 10])
+    np.testing.assert_array_equal(params[1][0], again[1][0])
+    assert not np.allclose(params[1][0][:10, :10], params[2][0][:10, :10])
+
+
+@pytest.mark.parametrize(
+    "weights, variance",
+    [
+        ("normal", lambda i, o: 1.0),
+        ("xavier_uniform", lambda i, o: 2.0 / (i + o)),
+        ("xavier_normal", lambda i, o: 2.0 / (i + o)),
+        ("he_normal", lambda i, o: 2.0 / i),
+        ("he_uniform", lambda i, o: 2.0 / i),
+    ],
+)
+def test_init_weight_variance(weights, variance):
+    fan_in, fan_out = 400, 300
+    ((w, b),) = nn.init_mlp(KEY, [fan_in, fan_out], weights=weights)
+    expected = variance(fan_in, fan_out)
+    # 120,000 samples: the relative standard error of the sample variance is
+    # sqrt(2/n) ~ 0.4 % for a normal (less for a uniform); allow 2 %.
+    assert float(jnp.var(w)) == pytest.approx(expected, rel=0.02)
+    assert abs(float(jnp.mean(w))) < 4 * np.sqrt(expected / w.size)
+    if weights.endswith("uniform"):
+        limit = np.sqrt(3 * expected)
+        assert float(jnp.abs(w).max()) <= limit
+        assert float(jnp.abs(w).max()) > 0.99 * limit
+
+
+def test_init_normal_biases():
+    ((_, b),) = nn.init_mlp(KEY, [3, 20_000], biases="normal")
+    assert float(jnp.var(b)) == pytest.approx(1.0, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (
+            {"weights": "glorot"},
+            ValueError,
+            r"unknown weight initialisation 'glorot'.*xavier_uniform",
+        ),
+        ({"biases": "ones"}, ValueError, r"unknown bias initialisation 'ones'.*zeros, normal"),
+        ({"sizes": [784]}, ValueError, "at least 2"),
+        ({"sizes": [784, 0, 10]}, ValueError, "positive int"),
+        ({"sizes": [784, 2.5, 10]}, ValueError, "positive int"),
+        ({"sizes": 784}, TypeError, "sequence"),
+    ],
+)
+def test_init_rejects_bad_arguments(kwargs, error, match):
+    kwargs = {"sizes": [784, 10], **kwargs}
+    with pytest.raises(error, match=match):
+        nn.init_mlp(KEY, kwargs.pop("sizes"), **kwargs)
+
+
+# ----------------------------------------------------------------------------- forward, loss
+
+
+def test_forward_matches_a_hand_written_mlp():
+    params = nn.init_mlp(KEY, [5, 4, 3], biases="normal")
+    x = jax.random.normal(jax.random.key(1), (7, 5))
+    (w1, b1), (w2, b2) = params
+    for name, f in [("relu", jax.nn.relu), ("sigmoid", jax.nn.sigmoid), ("tanh", jnp.tanh)]:
+        expected = f(x @ w1 + b1) @ w2 + b2
+        np.testing.assert_allclose(nn.forward(params, x, activation=name), expected, rtol=1e-5)
+    np.testing.assert_allclose(
+        nn.forward(params, x, activation="identity"), (x @ w1 + b1) @ w2 + b2, rtol=1e-5
+    )
+    assert nn.forward(nn.init_mlp(KEY, [5, 3]), x).shape == (7, 3)
+
+
+def test_cross_entropy_and_accuracy():
+    logits = jnp.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 5.0, 1.0]])
+    labels = jnp.array([0, 2, 2])
+    logp = jax.nn.log_softmax(logits)
+    expected = -(logp[0, 0] + logp[1, 2] + logp[2, 2]) / 3
+    assert float(nn.cross_entropy(logits, labels)) == pytest.approx(float(expected), rel=1e-6)
+    assert float(nn.cross_entropy(jnp.zeros((4, 10)), jnp.arange(4))) == pytest.approx(np.log(10))
+    # argmax of row 1 is 0 (ties go to the first), so only row 0 is right.
+    assert float(nn.accuracy(logits, labels)) == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match=r"labels must have shape \(3,\)"):
+        nn.cross_entropy(logits, jnp.array([0, 1]))
+    with pytest.raises(TypeError, match="integer class indices"):
+        nn.accuracy(logits, jnp.array([0.0, 1.0, 2.0]))
+
+
+# ----------------------------------------------------------------------------- dropout
+
+
+def _identity_net(width):
+    """A 1-hidden-layer net whose hidden layer copies its input and whose output sums it."""
+    return [(jnp.eye(width), jnp.zeros(width)), (jnp.ones((width, 1)), jnp.zeros(1))]
+
+
+def test_dropout_rate_zero_is_identity():
+    params = nn.init_mlp(KEY, [6, 8, 8, 3])
+    x = jax.random.uniform(jax.random.key(2), (5, 6))
+    plain = nn.forward(params, x)
+    np.testing.assert_array_equal(nn.forward(params, x, dropout_rate=0.0, key=KEY), plain)
+
+
+def test_dropout_preserves_expectation_and_drops_the_right_fraction():
+    width, rate = 1000, 0.3
+    params = _identity_net(width)
+    x = jnp.ones((50, width))
+    # The hidden activations themselves: each is 0 or 1 / (1 - rate).
+    hidden = nn.forward(
+        params[:1] + [(jnp.eye(width), jnp.zeros(width))],
+        x,
+        activation="identity",
+        dropout_rate=rate,
+        key=KEY,
+    )
+    values = np.unique(np.round(np.asarray(hidden), 5))
+    np.testing.assert_allclose(values, [0.0, round(1 / (1 - rate), 5)])
+    # 50,000 Bernoulli draws: the dropped fraction is within ~4 standard errors of 0.3.
+    assert float(jnp.mean(hidden == 0)) == pytest.approx(rate, abs=4 * np.sqrt(0.21 / 50_000))
+    # The output sums 1000 hidden units: its expectation is still 1000 (inverted dropout).
+    out = nn.forward(params, x, activation="identity", dropout_rate=rate, key=KEY)
+    assert float(out.mean()) == pytest.approx(width, rel=0.01)
+    # Different keys give different masks; the same key the same mask.
+    other = nn.forward(params, x, activation="identity", dropout_rate=rate, key=jax.random.key(9))
+    assert not np.array_equal(out, other)
+    np.testing.assert_array_equal(
+        out, nn.forward(params, x, activation="identity", dropout_rate=rate, key=KEY)
+    )
+
+
+def test_dropout_leaves_inputs_and_logits_alone():
+    # Without hidden layers there is nothing to drop.
+    params = nn.init_mlp(KEY, [6, 3])
+    x = jnp.ones((4, 6))
+    np.testing.assert_array_equal(
+        nn.forward(params, x, dropout_rate=0.5, key=KEY), nn.forward(params, x)
+    )
+
+
+def test_dropout_needs_a_key_and_a_valid_rate():
+    params = nn.init_mlp(KEY, [6, 8, 3])
+    x = jnp.ones((4, 6))
+    with pytest.raises(ValueError, match="needs a PRNG key"):
+        nn.forward(params, x, dropout_rate=0.5)
+    for bad in (1.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match=r"dropout_rate must be in \[0, 1\)"):
+            nn.forward(params, x, dropout_rate=bad, key=KEY)
+    with pytest.raises(TypeError, match="dropout_rate must be a number"):
+        nn.forward(params, x, dropout_rate="0.5", key=KEY)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_forward_rejects_bad_input():
+    params = nn.init_mlp(KEY, [784, 16, 10])
+    with pytest.raises(ValueError, match=r"shape \(n, 784\).*prepare_images"):
+        nn.forward(params, jnp.zeros((2, 28, 28)))
+    with pytest.raises(ValueError, match=r"shape \(n, 784\)"):
+        nn.forward(params, jnp.zeros((2, 100)))
+    with pytest.raises(TypeError, match="prepare_images"):
+        nn.forward(params, np.zeros((2, 784), np.uint8))
+    with pytest.raises(ValueError, match=r"unknown activation 'softplus'.*relu, sigmoid, tanh"):
+        nn.forward(params, jnp.zeros((2, 784)), activation="softplus")
+    with pytest.raises(ValueError, match="params.1. has fan_in 784 but the layer before it outputs 16"):
+        nn.forward([params[0], params[0]], jnp.zeros((2, 784)))
+    with pytest.raises(TypeError, match=r"list of \(W, b\) tuples"):
+        nn.forward([], jnp.zeros((2, 784)))
+
+
+# ----------------------------------------------------------------------------- fit, evaluate
+
+
+def _toy_problem(n=256, d=8, k=3, seed=0):
+    """Gaussian blobs around k well separated centres: easily learned."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, d)) * 3
+    y = rng.integers(0, k, size=n).astype(np.int32)
+    x = (centres[y] + rng.normal(size=(n, d)) * 0.3).astype(np.float32)
+    return jnp.asarray(x), jnp.asarray(y)
+
+
+def test_fit_trains_a_tiny_problem_to_near_zero_loss():
+    x, y = _toy_problem()
+    params = nn.init_mlp(KEY, [8, 16, 3])
+    before = nn.evaluate(params, x, y)
+    params, history = nn.fit(
+        params,
+        x,
+        y,
+        key=jax.random.key(1),
+        num_epochs=30,
+        batch_size=32,
+        lr=1e-2,
+        eval_data=(x, y),
+        progress=False,
+    )
+    assert set(history) == {"train_loss", "eval_loss", "eval_accuracy", "epoch_time"}
+    assert all(len(v) == 30 for v in history.values())
+    assert history["train_loss"][-1] < 0.01 < before[0]
+    loss, acc = nn.evaluate(params, x, y, batch_size=100)  # 100, 100, 56: batching is exact
+    assert loss == pytest.approx(history["eval_loss"][-1], rel=1e-4)
+    assert loss < 0.01 and acc == 1.0
+    assert loss == pytest.approx(float(nn.cross_entropy(nn.forward(params, x), y)), rel=1e-4)
+    assert all(t > 0 for t in history["epoch_time"])
+
+
+def test_fit_with_dropout_a_custom_optimizer_and_no_eval_data():
+    x, y = _toy_problem(seed=1)
+    params = nn.init_mlp(KEY, [8, 32, 32, 3], weights="he_normal")
+    trained, history = nn.fit(
+        params,
+        x,
+        y,
+        key=jax.random.key(1),
+        num_epochs=20,
+        batch_size=50,
+        optimizer=optax.sgd(0.1),
+        dropout_rate=0.2,
+        progress=False,
+    )
+    assert set(history) == {"train_loss", "epoch_time"}
+    assert history["train_loss"][-1] < 0.25 * history["train_loss"][0]
+    assert nn.evaluate(trained, x, y)[1] > 0.95
+    # The caller's parameters are not modified (fit copies before donating buffers).
+    assert np.isfinite(np.asarray(params[0][0])).all()
+    assert not np.array_equal(params[0][0], trained[0][0])
+    # Same key, same result: training is reproducible.
+    again, _ = nn.fit(
+        params,
+        x,
+        y,
+        key=jax.random.key(1),
+        num_epochs=20,
+        batch_size=50,
+        optimizer=optax.sgd(0.1),
+        dropout_rate=0.2,
+        progress=False,
+    )
+    np.testing.assert_allclose(again[0][0], trained[0][0], rtol=1e-5, atol=1e-6)
+
+
+def test_fit_and_evaluate_reject_bad_input():
+    x, y = _toy_problem(n=64)
+    params = nn.init_mlp(KEY, [8, 4, 3])
+    fit_kwargs = {"key": KEY, "num_epochs": 1, "batch_size": 32, "progress": False}
+    cases = [
+        ((params, x[:, :5], y), {}, ValueError, r"x_train must have shape \(n, 8\)"),
+        ((params, x, y[:10]), {}, ValueError, "64 examples but y_train has 10 labels"),
+        ((params, x, y + 1), {}, ValueError, r"class indices in \[0, 2\].*from 1 to 3"),
+        ((params, x, y.astype(jnp.float32)), {}, TypeError, "integer class labels"),
+        ((params, x, y), {"num_epochs": 0}, ValueError, "num_epochs must be an int >= 1"),
+        ((params, x, y), {"batch_size": 65}, ValueError, "larger than the 64 training"),
+        ((params, x, y), {"activation": "gelu"}, ValueError, "unknown activation 'gelu'"),
+        ((params, x, y), {"dropout_rate": 1.0}, ValueError, r"in \[0, 1\)"),
+        ((params, x, y), {"eval_data": (x, y[:3])}, ValueError, "eval_data"),
+    ]
+    for args, kwargs, error, match in cases:
+        with pytest.raises(error, match=match):
+            nn.fit(*args, **{**fit_kwargs, **kwargs})
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        nn.evaluate(params, x, y, batch_size=0)
+    with pytest.raises(ValueError, match=r"y must be class indices in \[0, 2\]"):
+        nn.evaluate(params, x, y - 1)
