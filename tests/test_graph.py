@@ -1,0 +1,247 @@
+"""Tests of helpers.graph: gradients against jax.grad, capsules, errors, drawing."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import jax
+import jax.numpy as jnp
+import matplotlib
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import graph as G
+from helpers.graph import Node, backward_order, capsule, draw_graph, formula, gate
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+# The same expression is written once and evaluated with either set of gates.
+ENGINE = SimpleNamespace(sigmoid=G.sigmoid, log=G.log, exp=G.exp, relu=G.relu)
+JAX = SimpleNamespace(sigmoid=jax.nn.sigmoid, log=jnp.log, exp=jnp.exp, relu=jax.nn.relu)
+
+EXPRESSIONS = {
+    "L2 error (w·x − y)²": lambda F, x, w, y: (w * x - y) ** 2,
+    "fork: (w·x − y)² + 0.1·w²": lambda F, x, w, y: (w * x - y) ** 2 + 0.1 * w ** 2,
+    "x·x": lambda F, x, w, y: x * x,
+    "x + x": lambda F, x, w, y: x + x,
+    "x·x·x − x + w": lambda F, x, w, y: x * x * x - x + w,
+    "constants: 2·w, w − 1, 1 − w, 3 + w": lambda F, x, w, y: 2 * w * (w - 1) + (1 - w) * (3 + w),
+    "unary minus": lambda F, x, w, y: -(w * x) + (-y) * w,
+    "powers": lambda F, x, w, y: x ** 3 + (w * w + 1) ** 0.5 + (y * y + 1) ** -1,
+    "sigmoid": lambda F, x, w, y: F.sigmoid(w * x + y),
+    "log": lambda F, x, w, y: F.log(x * x + 1) + F.log(F.sigmoid(w)),
+    "exp": lambda F, x, w, y: F.exp(-0.5 * x * x) * w,
+    "relu": lambda F, x, w, y: F.relu(w - x) * y + F.relu(x),
+    "binary cross-entropy": lambda F, x, w, y: (
+        -(y * F.log(F.sigmoid(w * x + 0.5)) + (1 - y) * F.log(1 - F.sigmoid(w * x + 0.5)))),
+    "20 sigmoids": lambda F, x, w, y: _chain(F, w * x, 20),
+}
+
+
+def _chain(F, z, n):
+    for _ in range(n):
+        z = F.sigmoid(z)
+    return z
+
+
+def engine_grads(f, x, w, y):
+    nodes = [Node(v, name) for v, name in ((x, "x"), (w, "w"), (y, "y"))]
+    out = f(ENGINE, *nodes)
+    out.backward()
+    return out.value, [n.grad for n in nodes]
+
+
+def jax_grads(f, x, w, y):
+    with jax.enable_x64(True):
+        args = [jnp.float64(v) for v in (x, w, y)]
+        value = float(f(JAX, *args))
+        grads = jax.grad(lambda *a: f(JAX, *a), argnums=(0, 1, 2))(*args)
+        return value, [float(g) for g in grads]
+
+
+# No subnormal numbers: XLA on CPU flushes them to zero (relu'(5e-324) would be 0 there).
+numbers = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False).filter(
+    lambda v: v == 0 or abs(v) > 1e-30)
+
+
+@pytest.mark.parametrize("name", list(EXPRESSIONS))
+@settings(max_examples=15, deadline=None)
+@given(x=numbers, w=numbers, y=numbers)
+def test_gradients_match_jax_grad(name, x, w, y):
+    f = EXPRESSIONS[name]
+    value, grads = engine_grads(f, x, w, y)
+    jvalue, jgrads = jax_grads(f, x, w, y)
+    assert value == pytest.approx(jvalue, rel=1e-9, abs=1e-12)
+    assert grads == pytest.approx(jgrads, rel=1e-8, abs=1e-12), name
+
+
+def lecture_graph(w=3.0, x=1.0, y=1.0):
+    x, w, y = Node(x, "x"), Node(w, "w"), Node(y, "y")
+    h = (w * x).named("h")
+    d = (h - y).named("d")
+    E = (d ** 2).named("E")
+    return x, w, y, h, d, E
+
+
+def test_lecture_numbers():
+    x, w, y, h, d, E = lecture_graph()
+    assert (h.value, d.value, E.value) == (3, 2, 4)
+    assert h.local_grads == (1.0, 3.0)          # dh/dw = x, dh/dx = w
+    assert d.local_grads == (1.0, -1.0)
+    assert E.local_grads == (4.0,)              # 2d
+    E.backward()
+    assert (E.grad, d.grad, h.grad, w.grad, x.grad, y.grad) == (1, 4, 4, 4, 12, -4)
+
+
+def test_backward_twice_gives_the_same_gradients():
+    x, w, y, h, d, E = lecture_graph()
+    E.backward()
+    first = [n.grad for n in (x, w, y, h, d)]
+    E.backward()
+    assert [n.grad for n in (x, w, y, h, d)] == first
+    w2 = Node(2.0, "w")
+    F = w2 * w2 + w2
+    F.backward()
+    F.backward()
+    assert w2.grad == 5.0                       # 2w + 1, not doubled
+
+
+def test_backward_order_puts_consumers_first():
+    x, w, y, h, d, E = lecture_graph()
+    order = backward_order(E)
+    assert [n.name for n in order][:3] == ["E", "d", "h"]
+    rank = {id(n): i for i, n in enumerate(order)}
+    for n in order:
+        for p in n.parents:
+            assert rank[id(p)] > rank[id(n)]
+
+
+@settings(max_examples=15, deadline=None)
+@given(x=numbers, w=numbers, y=numbers)
+def test_capsule_gives_the_same_gradients_as_its_parts(x, w, y):
+    X, W, Y = Node(x, "x"), Node(w, "w"), Node(y, "y")
+    E = (W * X - Y) ** 2 + G.sigmoid(W * Y)
+    E.backward()
+    parts = [X.grad, W.grad, Y.grad]
+    C = capsule(E, [X, W, Y], "E")
+    assert C.value == E.value
+    assert list(C.local_grads) == pytest.approx(parts, rel=1e-12, abs=1e-15)
+    C.backward()
+    assert [X.grad, W.grad, Y.grad] == pytest.approx(parts, rel=1e-12, abs=1e-15)
+    # a capsule used as a gate inside a larger graph, with w also outside it
+    inner = W * X - Y
+    C2 = capsule(inner, [W, X, Y])
+    out = C2 ** 2 + 0.1 * W ** 2
+    out.backward()
+    expected = [2 * (w * x - y) * w, 2 * (w * x - y) * x + 0.2 * w, -2 * (w * x - y)]
+    assert [X.grad, W.grad, Y.grad] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_capsule_of_the_lecture_graph():
+    x, w, y, h, d, E = lecture_graph()
+    C = capsule(E, [w], "E")                    # x and y become constants inside
+    assert C.label == "(w·1 − 1)²"
+    assert C.local_grads == (4.0,)              # x·1·2d = 2(w − 1) at w = 3
+    C3 = capsule(E, [x, w, y], "E")
+    assert C3.label == "(w·x − y)²"
+    assert C3.local_grads == (12.0, 4.0, -4.0)
+
+
+def test_formula():
+    x, w, y, h, d, E = lecture_graph()
+    assert formula(E) == "(w·x − y)²"
+    assert formula(E, substitute={"x", "y"}) == "(w·1 − 1)²"
+    z = Node(0.5, "z")
+    assert formula(G.sigmoid(2 * z - 1)) == "σ(2·z − 1)"
+    assert formula(w - (x - y)) == "w − (x − y)"
+    assert formula(w * (x + y)) == "w·(x + y)"
+
+
+def test_gate_by_name():
+    a = Node(2.0, "a")
+    assert gate("square", a).value == 4.0
+    assert gate("mul", a, 3).value == 6.0
+    assert gate("relu", -a).value == 0.0
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: Node("3"), TypeError, "real number"),
+    (lambda: Node(True), TypeError, "real number"),
+    (lambda: Node(None), TypeError, "real number"),
+    (lambda: Node(float("nan")), ValueError, "finite"),
+    (lambda: Node(math.inf), ValueError, "finite"),
+    (lambda: Node(1.0) + "a", TypeError, "real number"),
+    (lambda: Node(1.0) * float("nan"), ValueError, "finite"),
+    (lambda: G.log(Node(0.0)), ValueError, "non-positive"),
+    (lambda: G.log(Node(-1.0)), ValueError, "non-positive"),
+    (lambda: G.exp(Node(1000.0)), ValueError, "overflows"),
+    (lambda: Node(2.0) ** Node(2.0), TypeError, "non-constant"),
+    (lambda: Node(-2.0) ** 0.5, ValueError, "non-integer power"),
+    (lambda: Node(0.0) ** -1, ValueError, "0 \\*\\* -1"),
+    (lambda: gate("tanh", Node(1.0)), ValueError, "unknown gate 'tanh'"),
+    (lambda: Node(1.0).named(""), TypeError, "non-empty string"),
+    (lambda: capsule(Node(1.0) * 2, [Node(3.0, "q")]), ValueError, "not in the graph"),
+    (lambda: capsule(Node(1.0) * 2, [1.0]), TypeError, "must be Nodes"),
+    (lambda: capsule(Node(1.0) * 2, []), ValueError, "at least one input"),
+])
+def test_bad_input_raises_clear_errors(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_draw_the_chapter_graphs():
+    x, w, y, h, d, E = lecture_graph()
+    E.backward()
+    fig = draw_graph(E, values=False, grads=False, title="bare")
+    texts = _texts(fig)
+    assert {"×", "−", "(·)²"} <= set(texts) and "4" not in texts
+    plt.close(fig)
+    fig = draw_graph(E, local="symbol", grads=False)
+    assert {"w", "x", "1", "−1", "2d"} <= set(_texts(fig))
+    plt.close(fig)
+    for step, expected in enumerate([[], ["4"], ["4", "1·4"], ["4", "1·4", "x·1·4"]]):
+        fig = draw_graph(E, grads=["d", "h", "w"][:step], highlight=["d"] if step else (),
+                         grad_text={"h": "1·4", "w": "x·1·4"}, local="symbol")
+        greens = [t.get_text() for t in fig.axes[0].texts
+                  if matplotlib.colors.same_color(t.get_color(), "#009E73")
+                  and t.get_text() != "h"]          # the name h is green too (lecture colour)
+        assert sorted(greens) == sorted(expected)
+        plt.close(fig)
+    fig = draw_graph(E, grads=2)                 # the first two backward steps: d and h
+    assert "−4" not in _texts(fig) and "12" not in _texts(fig)
+    plt.close(fig)
+    fig = draw_graph(capsule(E, [x, w, y], "E"), local="value", enclose=())
+    assert "(w·x − y)²" in _texts(fig)
+    plt.close(fig)
+    fig = draw_graph(E, enclose=[h, d, E])
+    plt.close(fig)
+    W = Node(3.0, "w")
+    E2 = ((W * 1 - 1) ** 2 + 0.1 * W ** 2).named("E")
+    E2.backward()
+    fig = draw_graph(E2, local="symbol")
+    assert "Σ 4.6" in _texts(fig)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(10, 2))
+    z = Node(0.5, "z")
+    assert draw_graph(_chain(ENGINE, z, 20).named("a"), ax=ax) is fig
+    plt.close(fig)
+
+
+def test_draw_rejects_bad_options():
+    x, w, y, h, d, E = lecture_graph()
+    with pytest.raises(ValueError, match="local must be"):
+        draw_graph(E, local="yes")
+    with pytest.raises(ValueError, match="no node named 'q'"):
+        draw_graph(E, grads=["q"])
+    with pytest.raises(ValueError, match="no node named 'q'"):
+        draw_graph(E, grad_text={"q": "1"})
+    with pytest.raises(TypeError, match="output Node"):
+        draw_graph(3.0)
+    plt.close("all")
