@@ -156,7 +156,7 @@ def slider_figure(
     index = len(values) // 2 if initial is None else initial
     if not (isinstance(index, int) and 0 <= index < len(values)):
         raise ValueError(f"initial must be an index in 0..{len(values) - 1}, got {initial!r}")
-    fig = plt.figure(figsize=figsize, dpi=dpi)
+    fig = plt.figure(figsize=figsize, dpi=dpi, layout="constrained")
     try:
         frames = [_render(fig, draw, i, dpi) for i in range(len(values))]
     finally:

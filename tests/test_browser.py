@@ -1,0 +1,148 @@
+"""The built pages in a real (headless) browser with the network unavailable.
+
+Uses Debian's Chromium (`apt-get install chromium`) driven by Playwright; no
+browser is downloaded. Screenshots land in _build/screenshots/ for people to
+look at, in the theme's light and dark modes.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = ROOT / "_build" / "screenshots"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+_TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+PAGES = [_TOC["root"]] + [ch["file"] for part in _TOC["parts"] for ch in part["chapters"]]
+
+if CHROMIUM is None:
+    message = "no Chromium: install it with `apt-get install chromium` (Debian) to run the browser tests"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (under CI a skip is a failure)", pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """Serve _build/html on 127.0.0.1 (fonts do not load from file:// URLs)."""
+    html, _ = built_book
+    handler = functools.partial(QuietHandler, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+def open_page(browser, site, name, theme="light"):
+    """Open a page with every request off 127.0.0.1 refused; collect problems."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(f"localStorage.setItem('theme', '{theme}'); localStorage.setItem('mode', '{theme}');")
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+    def route(r):
+        if r.request.url.startswith(site):
+            r.continue_()
+        else:
+            problems.append(f"network request: {r.request.url}")
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("requestfailed", lambda r: r.url.startswith(site) and problems.append(f"failed: {r.url}"))
+    page.goto(f"{site}/{name}.html", wait_until="load")
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                           timeout=10_000)
+    page.evaluate("() => MathJax.startup.promise")
+    page.wait_for_timeout(300)
+    return context, page, problems
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_renders_offline(browser, site, name):
+    context, page, problems = open_page(browser, site, name)
+    try:
+        text = page.inner_text("article")
+        assert "\\(" not in text and "$$" not in text, "raw TeX left on the page"
+        if page.locator("div.math, span.math").count():
+            assert page.locator("mjx-container").count() > 0, "MathJax typeset nothing"
+        broken = page.evaluate(
+            "() => Array.from(document.querySelectorAll('article img'))"
+            ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))")
+        assert not broken, f"images that did not load: {broken}"
+        for theme in ("light", "dark"):
+            if theme == "dark":
+                page.evaluate("() => document.documentElement.dataset.theme = 'dark'")
+                page.wait_for_timeout(200)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=SHOTS / f"{name.replace('/', '_')}-{theme}.png", full_page=False)
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("chapters/")])
+def test_colab_button_opens_this_chapter(browser, site, name):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo = config["repository"]["url"].removeprefix("https://github.com/")
+    context, page, _ = open_page(browser, site, name)
+    try:
+        hrefs = page.eval_on_selector_all("a[href*='colab.research.google.com']",
+                                          "els => els.map(e => e.href)")
+        branch = config["repository"]["branch"]
+        assert f"https://colab.research.google.com/github/{repo}/blob/{branch}/{name}.ipynb" in hrefs
+        downloads = page.eval_on_selector_all("a[href$='.ipynb']", "els => els.map(e => e.href)")
+        assert any(h.endswith(f"{name.split('/')[-1]}.ipynb") for h in downloads), "no .ipynb download"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("chapters/")])
+def test_sliders_move_without_a_kernel(browser, site, name):
+    context, page, problems = open_page(browser, site, name)
+    try:
+        sliders = page.locator(".helpers-slider")
+        for k in range(sliders.count()):
+            slider = sliders.nth(k)
+            slider.scroll_into_view_if_needed()
+            image, knob = slider.locator("img"), slider.locator("input[type=range]")
+            assert image.evaluate("i => i.complete && i.naturalWidth > 0")
+            before, readout = image.get_attribute("src"), slider.locator("output").inner_text()
+            last = int(knob.get_attribute("max"))
+            target = 0 if int(knob.input_value()) != 0 else last
+            knob.focus()
+            page.keyboard.press("Home" if target == 0 else "End")
+            assert int(knob.input_value()) == target
+            assert image.get_attribute("src") != before, "moving the slider did not change the figure"
+            assert slider.locator("output").inner_text() != readout
+            if k == 0:
+                page.screenshot(path=SHOTS / f"{name.replace('/', '_')}-slider-moved.png")
+        assert not problems, problems
+    finally:
+        context.close()

@@ -1,0 +1,99 @@
+"""Checks on the committed chapters that nbval alone would not catch.
+
+nbval (run by `pytest` on chapters/*.ipynb) re-executes every notebook and
+compares outputs; these tests make sure there is something real to compare.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+_spec = importlib.util.spec_from_file_location("setup_cell", ROOT / "scripts" / "setup_cell.py")
+setup_cell = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(setup_cell)
+
+
+def code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no notebooks in chapters/"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_executed_top_to_bottom_in_one_fresh_kernel(path):
+    cells = code_cells(path)
+    counts = [c.execution_count for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), (
+        f"{path.name}: execution counts {counts} are not 1..{len(cells)}; "
+        f"re-run: python scripts/execute.py {path.relative_to(ROOT)}")
+    errors = [o for c in cells for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"{path.name} has stored errors: {[e.ename for e in errors]}"
+    assert sum(bool(c.outputs) for c in cells) >= len(cells) // 2, "most cells show nothing"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_no_warnings_in_outputs(path):
+    for c in code_cells(path):
+        for o in c.outputs:
+            assert not (o.output_type == "stream" and o.name == "stderr"), (
+                f"{path.name}, cell {c.execution_count} wrote to stderr: {o.text[:300]}")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_first_code_cell_is_the_shared_setup_cell(path):
+    assert code_cells(path)[0].source == setup_cell.setup_cell_source()
+
+
+def test_setup_cell_installs_from_the_configured_repository():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert f"git+{config['repository']['url']}" in setup_cell.setup_cell_source()
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_figure_has_alt_text(path):
+    for c in code_cells(path):
+        if any("image/png" in o.get("data", {}) for o in c.outputs):
+            alt = c.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt) > 20, f"{path.name}, cell {c.execution_count}: figure without alt text"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_opens_with_a_numbered_title_and_has_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    number = int(path.name[:2])
+    assert re.match(rf"# {number}\. \S", nb.cells[0].source), "first cell: '# N. Title'"
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Summary" in text and "## Exercises" in text
+    assert any("hide-cell" in c.metadata.get("tags", []) for c in nb.cells), "no hidden solutions"
+
+
+def toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+
+
+def test_toc_lists_every_chapter_in_order():
+    listed = toc_files()
+    assert listed == sorted(listed)
+    assert listed == [f"chapters/{p.stem}" for p in CHAPTERS]
+
+
+def test_ruff_is_clean_on_code_tests_and_notebooks():
+    ruff = Path(sys.executable).with_name("ruff")
+    ruff = str(ruff) if ruff.exists() else shutil.which("ruff")
+    result = subprocess.run([ruff, "check", "src", "tests", "chapters", "scripts"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
