@@ -562,7 +562,7 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
         if n.parents:
             ys += [pos[id(n)][1] + size[id(n)][1], pos[id(n)][1] - size[id(n)][1]]
     x_lo, x_hi = min(xs) - 0.6, max(xs) + 0.4
-    y_lo, y_hi = min(ys) - 0.75, max(ys) + 0.75
+    y_lo, y_hi = min(ys) - 0.6, max(ys) + 0.6
     if enclose:
         y_lo, y_hi = y_lo - 0.3, y_hi + 0.3
     if ax is None:
