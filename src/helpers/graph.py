@@ -410,7 +410,7 @@ def _select(spec, order: list[Node], default_all: bool) -> set[int]:
     return chosen
 
 
-def _layout(output: Node, local: bool):
+def _layout(output: Node, local: bool, local_text: dict):
     """Positions: a column per node by longest path from the inputs, rows by a tidy-tree pass."""
     order = topological_order(output)
     depth = _depths(order)
@@ -440,10 +440,13 @@ def _layout(output: Node, local: bool):
     radius = 0.62 if local else 0.42
     size = {}                             # half width, half height of every gate
     for n in order:
-        if n.op == "capsule":
-            text = max(len(n.label or ""), 4)
-            size[id(n)] = (max(1.0, 0.11 * text + 0.3 + (0.5 if local else 0)),
-                           max(0.55, 0.42 * len(n.parents)))
+        if n.op == "capsule":             # wide enough for its formula and local gradients
+            texts = [n.label or "capsule"]
+            if local:
+                texts += [t + "  " for t in local_text.get(n.name) or
+                          [_fmt(g) for g in n.local_grads]]
+            size[id(n)] = (max(1.0, 0.065 * max(map(len, texts)) + 0.3),
+                           max(0.55, 0.42 * len(n.parents)) + (0.3 if local else 0))
         elif n.parents:
             size[id(n)] = (radius, radius)
     ncol = max(col.values()) + 1
@@ -457,13 +460,14 @@ def _layout(output: Node, local: bool):
     return order, consumers, pos, size
 
 
-def _ports(node: Node, pos, size) -> list[tuple[float, float]]:
+def _ports(node: Node, pos, size, header: bool = False) -> list[tuple[float, float]]:
     """Where each input wire meets the gate: spread over its left side."""
     cx, cy = pos[id(node)]
     hw, hh = size[id(node)]
     k = len(node.parents)
     if node.op == "capsule":
-        return [(cx - hw, cy + hh * (1 - 2 * (i + 1) / (k + 1))) for i in range(k)]
+        top = cy + hh - (0.6 if header else 0)   # room for the formula on top
+        return [(cx - hw, top - (top - cy + hh) * (i + 1) / (k + 1)) for i in range(k)]
     angles = [math.pi] if k == 1 else [math.pi - 0.6 + 1.2 * i / (k - 1) for i in range(k)]
     return [(cx + hw * math.cos(a), cy + hw * math.sin(a)) for a in angles]
 
@@ -502,8 +506,10 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
         raise TypeError(f"draw_graph needs the output Node, got {type(output).__name__}")
     if local not in (None, "symbol", "value"):
         raise ValueError(f"local must be None, 'symbol' or 'value', got {local!r}")
-    order, consumers, pos, size = _layout(output, local is not None)
+    order, consumers, pos, size = _layout(output, local is not None, local_text or {})
+    header = local is not None            # capsules then show their formula on a top row
     show_grad = _select(grads, order, True)
+    show_grad.discard(id(output))
     if output_grad:
         show_grad.add(id(output))
     value_text, grad_text, local_text = value_text or {}, grad_text or {}, local_text or {}
@@ -536,7 +542,7 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
             wires.append((n, (x0, pos[id(n)][1]), (x0, pos[id(n)][1]),
                           (x0 + _SEGMENT, pos[id(n)][1]), n.grad, None))
         for c, i in consumers[id(n)]:
-            px, py = _ports(c, pos, size)[i]
+            px, py = _ports(c, pos, size, header)[i]
             k = len(c.parents)            # each input wire gets its own lane for its labels
             lane = pos[id(c)][1] + _LANE * ((k - 1) / 2 - i)
             elbow = (pos[id(c)][0] - size[id(c)][0] - 0.3, lane)
@@ -614,12 +620,12 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
             continue
         cx, cy = pos[id(n)]
         hw, hh = size[id(n)]
-        ports = _ports(n, pos, size)
+        ports = _ports(n, pos, size, header)
         if n.op == "capsule":
             ax.add_patch(FancyBboxPatch((cx - hw, cy - hh), 2 * hw, 2 * hh,
                                         boxstyle="round,pad=0,rounding_size=0.35",
                                         fc="white", ec="black", lw=1.6, zorder=2))
-            sx, sy, ha = (cx + (0.25 if local else 0), cy, "center")
+            sx, sy, ha = (cx, cy + hh - 0.32, "center") if local else (cx, cy, "center")
             symbol = n.label or "capsule"
         else:
             ax.add_patch(Circle((cx, cy), hw, fc="white", ec="black", lw=1.6, zorder=2))
