@@ -14,8 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = """\
-# Setup, the same in every chapter: outside the book's repository (e.g. in Colab)
-# the book's helpers package is installed first; in the repository it already is.
+# Setup, the same in every chapter. Outside the book's repository
+# (e.g. in Colab) it first installs the book's helpers package.
 try:
     import helpers
 except ImportError:
