@@ -389,7 +389,7 @@ def _local_symbol(node: Node, i: int) -> str:
             "relu": f"[{nm(p)}>0]"}.get(node.op, _fmt(node.local_grads[i]))
 
 
-def _select(spec, order: list[Node], default_all: bool) -> set[int]:
+def _select(spec, order: list[Node]) -> set[int]:
     """Which nodes a bool / int / collection-of-names-or-nodes spec switches on."""
     if spec is True or spec is False:
         return {id(n) for n in order} if spec else set()
@@ -508,7 +508,7 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
         raise ValueError(f"local must be None, 'symbol' or 'value', got {local!r}")
     order, consumers, pos, size = _layout(output, local is not None, local_text or {})
     header = local is not None            # capsules then show their formula on a top row
-    show_grad = _select(grads, order, True)
+    show_grad = _select(grads, order)
     show_grad.discard(id(output))
     if output_grad:
         show_grad.add(id(output))
