@@ -1,21 +1,27 @@
 """Helpers for *Deep Learning with JAX: from one neuron to dropout*.
 
 Only what repeats across chapters lives here: the data sets, the book's figure
-style and its slider figures (later: the computational-graph engine and the
-training loop). Each chapter first shows a mechanism in full, then may call the
+style, its slider figures, the scalar computational-graph engine
+(:mod:`helpers.graph`) and the network training loop (:mod:`helpers.nn`). Each chapter first shows a mechanism in full, then may call the
 helper that does the same.
 """
 
+from . import graph
 from .data import MNIST, load_mnist
+from .graph import Node, capsule, draw_graph
 from .plotting import PALETTE, ROLE_COLORS, set_style
 from .slider import SliderFigure, slider_figure
 
 __version__ = "0.1.0"
 __all__ = [
     "MNIST",
+    "Node",
     "PALETTE",
     "ROLE_COLORS",
     "SliderFigure",
+    "capsule",
+    "draw_graph",
+    "graph",
     "load_mnist",
     "set_style",
     "slider_figure",
