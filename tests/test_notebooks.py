@@ -6,7 +6,9 @@ compares outputs; these tests make sure there is something real to compare.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
+import io
 import re
 import shutil
 import subprocess
@@ -16,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -68,6 +71,18 @@ def test_every_figure_has_alt_text(path):
         if any("image/png" in o.get("data", {}) for o in c.outputs):
             alt = c.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
             assert len(alt) > 20, f"{path.name}, cell {c.execution_count}: figure without alt text"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_figures_are_opaque_for_dark_mode(path):
+    """Black text on a transparent background would vanish in the theme's dark mode."""
+    for c in code_cells(path):
+        for o in c.outputs:
+            if "image/png" in o.get("data", {}):
+                image = Image.open(io.BytesIO(base64.b64decode(o["data"]["image/png"])))
+                if "A" in image.getbands():
+                    assert image.getchannel("A").getextrema()[0] == 255, (
+                        f"{path.name}, cell {c.execution_count}: a figure is (partly) transparent")
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
