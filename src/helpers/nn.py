@@ -12,6 +12,7 @@ and GPU.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -103,25 +104,31 @@ def init_mlp(
     params: Params = []
     keys = jax.random.split(key, len(sizes) - 1)
     for k, fan_in, fan_out in zip(keys, sizes[:-1], sizes[1:], strict=True):
-        kw, kb = jax.random.split(k)
-        shape = (int(fan_in), int(fan_out))
-        if weights == "normal":
-            w = jax.random.normal(kw, shape, jnp.float32)
-        elif weights == "xavier_normal":
-            w = jax.random.normal(kw, shape, jnp.float32) * math.sqrt(2.0 / (fan_in + fan_out))
-        elif weights == "he_normal":
-            w = jax.random.normal(kw, shape, jnp.float32) * math.sqrt(2.0 / fan_in)
-        else:
-            limit = math.sqrt(
-                6.0 / (fan_in + fan_out) if weights == "xavier_uniform" else 6.0 / fan_in
-            )
-            w = jax.random.uniform(kw, shape, jnp.float32, -limit, limit)
-        if biases == "zeros":
-            b = jnp.zeros((int(fan_out),), jnp.float32)
-        else:
-            b = jax.random.normal(kb, (int(fan_out),), jnp.float32)
+        w, b = _init_layer(k, int(fan_in), int(fan_out), weights, biases)
         params.append((w, b))
     return params
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _init_layer(key, fan_in: int, fan_out: int, weights: str, biases: str):
+    """One layer's (W, b), compiled once per shape and method."""
+    kw, kb = jax.random.split(key)
+    shape = (fan_in, fan_out)
+    if weights == "normal":
+        w = jax.random.normal(kw, shape, jnp.float32)
+    elif weights == "xavier_normal":
+        w = jax.random.normal(kw, shape, jnp.float32) * math.sqrt(2.0 / (fan_in + fan_out))
+    elif weights == "he_normal":
+        w = jax.random.normal(kw, shape, jnp.float32) * math.sqrt(2.0 / fan_in)
+    else:
+        bound = 6.0 / (fan_in + fan_out) if weights == "xavier_uniform" else 6.0 / fan_in
+        limit = math.sqrt(bound)
+        w = jax.random.uniform(kw, shape, jnp.float32, -limit, limit)
+    if biases == "zeros":
+        b = jnp.zeros((fan_out,), jnp.float32)
+    else:
+        b = jax.random.normal(kb, (fan_out,), jnp.float32)
+    return w, b
 
 
 def _check_params(params: Any) -> tuple[int, int]:
@@ -191,6 +198,9 @@ def _forward(params: Params, x: jax.Array, act: Callable, dropout_rate: float, k
     return h  # unreachable
 
 
+_forward_jit = jax.jit(_forward, static_argnums=(2, 3))
+
+
 def forward(
     params: Params,
     x: jax.Array,
@@ -216,7 +226,7 @@ def forward(
             "dropout_rate > 0 needs a PRNG key (key=jax.random.key(...)) to draw the dropout "
             "masks; for evaluation use dropout_rate=0"
         )
-    return _forward(params, x, ACTIVATIONS[activation], rate, key)
+    return _forward_jit(params, x, ACTIVATIONS[activation], rate, key)
 
 
 # ----------------------------------------------------------------------------- loss and metrics
@@ -330,8 +340,19 @@ def _evaluate(params, x, y, act, batch_size: int) -> tuple[float, float]:
 # ----------------------------------------------------------------------------- training
 
 
-def _make_epoch(optimizer, act, dropout_rate: float, num_batches: int, batch_size: int):
-    """A jitted function that trains one epoch: shuffle, then scan over the mini-batches."""
+@functools.lru_cache(maxsize=16)
+def _default_optimizer(lr: float) -> optax.GradientTransformation:
+    return optax.adam(lr)
+
+
+@functools.lru_cache(maxsize=16)
+def _make_epoch(optimizer, activation: str, dropout_rate: float, num_batches: int, batch_size: int):
+    """A jitted function that trains one epoch: shuffle, then scan over the mini-batches.
+
+    Cached, so that fitting the same architecture again with the same optimizer object
+    (the default Adam is cached per ``lr``) reuses the compiled code.
+    """
+    act = ACTIVATIONS[activation]
 
     def loss_fn(params, xb, yb, key):
         return _cross_entropy(_forward(params, xb, act, dropout_rate, key), yb)
@@ -413,7 +434,10 @@ def fit(
             raise TypeError("eval_data must be a pair (x, y) or None")
         _check_data(params, eval_data[0], eval_data[1], ("eval_data[0]", "eval_data[1]"))
     if optimizer is None:
-        optimizer = optax.adam(lr)
+        try:
+            optimizer = _default_optimizer(lr)
+        except TypeError:  # an unhashable lr (e.g. an array): no caching
+            optimizer = optax.adam(lr)
 
     num_batches = n // batch_size
     act = ACTIVATIONS[activation]
@@ -427,7 +451,10 @@ def fit(
         x_eval = jnp.asarray(eval_data[0], jnp.float32)
         y_eval = jnp.asarray(eval_data[1], jnp.int32)
 
-    epoch_fn = _make_epoch(optimizer, act, rate, num_batches, batch_size)
+    try:
+        epoch_fn = _make_epoch(optimizer, activation, rate, num_batches, batch_size)
+    except TypeError:  # an unhashable optimizer: build the epoch function afresh
+        epoch_fn = _make_epoch.__wrapped__(optimizer, activation, rate, num_batches, batch_size)
     key, sub = jax.random.split(key)
     compiled = epoch_fn.lower(params, opt_state, x, y, sub).compile()
 
