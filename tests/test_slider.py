@@ -82,3 +82,23 @@ def test_bad_input_is_refused_clearly(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         helpers.slider_figure(args.pop("draw"), args.pop("values"), **args)
+
+
+def test_close_book_colours_stay_apart_in_the_light_frames():
+    """w (orange) and E (vermillion) must not merge when frames are reduced to a palette."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    def two_lines(fig, i):
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1 + i], color=helpers.ROLE_COLORS["w"], lw=4)
+        ax.plot([0, 1], [1, 0], color=helpers.ROLE_COLORS["E"], lw=4)
+
+    frame = helpers.slider_figure(two_lines, [0, 1], label="w", alt="two lines").frames[0]
+    pixels = np.asarray(Image.open(io.BytesIO(frame)).convert("RGB")).reshape(-1, 3)
+    present = {tuple(int(v) for v in p) for p in np.unique(pixels, axis=0)}
+    for name in ("w", "E"):
+        hex_colour = helpers.ROLE_COLORS[name].lstrip("#")
+        assert tuple(int(hex_colour[k:k + 2], 16) for k in (0, 2, 4)) in present, name

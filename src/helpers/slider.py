@@ -26,7 +26,9 @@ from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, ImageColor
+
+from .plotting import PALETTE
 
 #: Upper bound on the number of states, to keep the built pages light.
 MAX_STATES = 101
@@ -108,14 +110,29 @@ class SliderFigure:
         return bundle
 
 
+def _palette_of(rgb: Image.Image) -> Image.Image:
+    """A 256-colour palette: the book's named colours exactly, the rest fitted to the image."""
+    fixed = [(255, 255, 255), (0, 0, 0)] + [ImageColor.getrgb(c) for c in PALETTE.values()]
+    fitted = rgb.quantize(colors=256 - len(fixed), method=Image.Quantize.MEDIANCUT)
+    entries = [tuple(c) for c in fixed] + [
+        tuple(fitted.getpalette()[3 * k:3 * k + 3]) for k in range(256 - len(fixed))]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([v for c in entries for v in c])
+    return palette
+
+
 def _render(fig: Figure, draw: Callable[[Figure, int], None], i: int, dpi: int) -> bytes:
-    """Draw state ``i`` and return it as a small PNG (a 64-colour palette keeps pages light)."""
+    """Draw state ``i`` and return it as a small palette PNG.
+
+    A palette keeps pages light; it always holds the book's named colours, so
+    that close colours such as the lecture's orange w and vermillion E stay apart.
+    """
     fig.clear()
     draw(fig, i)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    image = Image.open(buf).convert("RGB").quantize(
-        colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    rgb = Image.open(buf).convert("RGB")
+    image = rgb.quantize(palette=_palette_of(rgb), dither=Image.Dither.NONE)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
