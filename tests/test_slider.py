@@ -91,10 +91,12 @@ def test_close_book_colours_stay_apart_in_the_light_frames():
     import numpy as np
     from PIL import Image
 
-    def two_lines(fig, i):
+    def two_lines(fig, i):  # thin lines over a busy background: hard for a fitted palette
         ax = fig.add_subplot()
-        ax.plot([0, 1], [0, 1 + i], color=helpers.ROLE_COLORS["w"], lw=4)
-        ax.plot([0, 1], [1, 0], color=helpers.ROLE_COLORS["E"], lw=4)
+        ax.imshow(np.linspace(0, 1, 64 * 256).reshape(64, 256), cmap="RdBu", aspect="auto",
+                  extent=(0, 1, 0, 1))
+        ax.plot([0, 1], [0, 1], color=helpers.ROLE_COLORS["w"], lw=2)
+        ax.plot([0, 1], [1, 0 + i], color=helpers.ROLE_COLORS["E"], lw=2)
 
     frame = helpers.slider_figure(two_lines, [0, 1], label="w", alt="two lines").frames[0]
     pixels = np.asarray(Image.open(io.BytesIO(frame)).convert("RGB")).reshape(-1, 3)
