@@ -245,3 +245,147 @@ def test_draw_rejects_bad_options():
     with pytest.raises(TypeError, match="output Node"):
         draw_graph(3.0)
     plt.close("all")
+
+
+def bce_graph(merged=False):
+    """The error graph of lecture p. 22 (chapter 4): h = σ(wx + b) used by two capsules."""
+    x, w, b, y = Node(2.0, "x"), Node(0.5, "w"), Node(-0.5, "b"), Node(1.0, "y")
+    if merged:
+        h = capsule(G.sigmoid(x * w + b), [x, w, b], name="h", label="sigmoid(wx + b)")
+    else:
+        h = G.sigmoid((x * w + b).named("z")).named("h")
+    e1 = capsule(-(y * G.log(h)), [h, y], name="E₁", label="−y·log(h)")
+    e2 = capsule(-((1 - y) * G.log(1 - h)), [y, h], name="E₂", label="−(1−y)·log(1−h)")
+    E = (e1 + e2).named("E")
+    E.backward()
+    return E
+
+
+def fork_graph():
+    """Chapter 3's fork: w feeds the error and the penalty λ·w²."""
+    x, w, y, lam = Node(1.0, "x"), Node(3.0, "w"), Node(1.0, "y"), Node(0.1, "λ")
+    e = ((w * x).named("h") - y).named("d") ** 2
+    E = (e.named("e") + (lam * (w ** 2).named("p")).named("λp")).named("E")
+    E.backward()
+    return E
+
+
+def label_stacks(fig):
+    """{(axes, wire): bounding box in pixels of its value, name and gradient labels}."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    stacks: dict = {}
+    for k, ax in enumerate(fig.axes):
+        for t in ax.texts:
+            if t.get_gid():
+                wire = t.get_gid().split(":")[0]
+                stacks.setdefault((k, wire), []).append(t.get_window_extent(renderer))
+    return {key: matplotlib.transforms.Bbox.union(boxes) for key, boxes in stacks.items()}
+
+
+def crowded_stacks(fig):
+    """Pairs of label stacks closer than one line of text (or overlapping)."""
+    line = max(t.get_window_extent().height for ax in fig.axes for t in ax.texts
+               if (t.get_gid() or "").endswith(":value"))
+    boxes = label_stacks(fig)
+    keys = sorted(boxes)
+    crowded = []
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            A, B = boxes[a], boxes[b]
+            if a[0] != b[0] or A.x1 <= B.x0 or B.x1 <= A.x0:
+                continue                        # other axes, or side by side
+            if max(B.y0 - A.y1, A.y0 - B.y1) < line:
+                crowded.append((a[1], b[1]))
+    return crowded
+
+
+GRAPHS_WITH_VALUES_AND_GRADS = {
+    "lecture": lambda: lecture_graph()[-1],
+    "fork": fork_graph,
+    "p. 22": bce_graph,
+    "p. 23": lambda: bce_graph(merged=True),
+}
+
+
+@pytest.mark.parametrize("name", list(GRAPHS_WITH_VALUES_AND_GRADS))
+def test_label_stacks_of_different_wires_stand_apart(name, monkeypatch):
+    E = GRAPHS_WITH_VALUES_AND_GRADS[name]()
+    E.backward()
+    fig = draw_graph(E, local="symbol", fontsize=10, max_width=13)
+    assert len(label_stacks(fig)) >= 6
+    assert crowded_stacks(fig) == []
+    plt.close(fig)
+    fig = plt.figure(figsize=(9.5, 3.6), dpi=80, layout="constrained")   # as in a slider
+    draw_graph(E, ax=fig.add_subplot(), grads=[], local="symbol", title="a slider frame")
+    assert crowded_stacks(fig) == []
+    plt.close(fig)
+    if name == "p. 22":                         # the check can fail: without the wider lanes
+        monkeypatch.setattr(G, "_STACKED", 1.0)  # "−0.3775 / −0.5 / b" read as one stack
+        fig = draw_graph(E, fontsize=10, max_width=13)
+        assert crowded_stacks(fig)
+        plt.close(fig)
+
+
+def test_constants_get_no_gradient_label():
+    W = Node(3.0, "w")
+    E = ((W * 1 - 1) ** 2 + 0.1 * W ** 2).named("E")
+    E.backward()
+    consts = [n for n in G.topological_order(E) if n.op == "const"]
+    const_grads = {G._fmt(c.grad) for c in consts}
+    assert const_grads == {"12", "−4", "9"}
+
+    def green(fig):
+        return [t.get_text() for t in fig.axes[0].texts
+                if matplotlib.colors.same_color(t.get_color(), "#009E73")]
+
+    for grads in (True, 100):                   # all, and every backward step
+        fig = draw_graph(E, grads=grads)
+        texts = _texts(fig)
+        assert {"1", "0.1"} <= set(texts)       # a constant still shows its value
+        assert not const_grads & set(green(fig)), grads
+        assert {"4", "0.6", "Σ 4.6"} <= set(green(fig))
+        plt.close(fig)
+    fig = draw_graph(E, grads=[consts[-1]])     # asked for by node: shown
+    assert green(fig) == [G._fmt(consts[-1].grad)]
+    plt.close(fig)
+
+
+def _crossings(fig):
+    """Pairs of wires (drawn lines) whose segments properly cross each other."""
+    def cross(p, q, r, s):
+        def side(a, b, c):
+            return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+        return (side(p, q, r) * side(p, q, s) < -1e-9) and (side(r, s, p) * side(r, s, q) < -1e-9)
+
+    lines = [list(zip(*line.get_data(), strict=True)) for line in fig.axes[0].lines
+             if len(line.get_xdata()) > 1]
+    found = []
+    for i, a in enumerate(lines):
+        for b in lines[i + 1:]:
+            if any(cross(a[k], a[k + 1], b[m], b[m + 1])
+                   for k in range(len(a) - 1) for m in range(len(b) - 1)):
+                found.append((a[0], b[0]))
+    return found
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_a_gate_output_used_twice_crosses_no_wire(merged):
+    fig = draw_graph(bce_graph(merged), fontsize=10, max_width=13)
+    assert _crossings(fig) == []
+    plt.close(fig)
+    fig = draw_graph(fork_graph())
+    assert _crossings(fig) == []
+    plt.close(fig)
+
+
+def test_a_graph_on_given_axes_fills_their_height():
+    E = lecture_graph()[-1]
+    for kw in ({}, {"grads": False}, {"values": False, "grads": False}):
+        fig = plt.figure(figsize=(9.5, 3.6), dpi=80, layout="constrained")
+        ax = fig.add_subplot()
+        draw_graph(E, ax=ax, local="symbol", title="a slider frame", **kw)
+        fig.canvas.draw()
+        drawn, room = ax.get_position(), ax.get_position(original=True)
+        assert drawn.height > 0.9 * room.height and drawn.width > 0.9 * room.width, kw
+        plt.close(fig)

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 __all__ = [
     "GATES",
@@ -358,6 +359,9 @@ _GATE_SYMBOLS = {"*": "×", "+": "+", "-": "−", "neg": "−", "sigmoid": "σ",
                  "exp": "exp", "relu": "ReLU"}
 _DX, _SEGMENT, _DY = 3.2, 1.35, 1.6      # column spacing, labelled wire length, row spacing
 _LANE, _GAP = 1.1, 0.22                   # distance between input wires, label to wire
+_STACKED = 1.5       # rows and lanes spread this much when wires carry values AND gradients
+_MAX_FILL = 1.6      # on a given axes, rows spread at most this much more to fill its height
+_TRUNK = 0.25        # a gate output used by several gates splits this far right of the gate
 _INCH = 0.72                              # inches per layout unit, before shrinking to fit
 
 
@@ -390,13 +394,19 @@ def _local_symbol(node: Node, i: int) -> str:
 
 
 def _select(spec, order: list[Node]) -> set[int]:
-    """Which nodes a bool / int / collection-of-names-or-nodes spec switches on."""
+    """Which nodes a bool / int / collection-of-names-or-nodes spec switches on.
+
+    ``True`` and a number of backward steps leave constants out: a constant is not
+    something we learn, and it is drawn without a name, so its gradient would be a
+    stray number. Name a constant's node in a collection to show its gradient anyway.
+    """
     if spec is True or spec is False:
-        return {id(n) for n in order} if spec else set()
+        return {id(n) for n in order if n.op != "const"} if spec else set()
     if isinstance(spec, int):
-        steps = [n for n in backward_order(order[-1]) if n is not order[-1]]
         if spec < 0:
             raise ValueError(f"grads as a number of backward steps must be >= 0, got {spec}")
+        steps = [n for n in backward_order(order[-1])
+                 if n is not order[-1] and n.op != "const"]
         return {id(n) for n in steps[:spec]}
     chosen = set()
     names = {n.name: n for n in order if n.name}
@@ -410,8 +420,24 @@ def _select(spec, order: list[Node]) -> set[int]:
     return chosen
 
 
-def _layout(output: Node, local: bool, local_text: dict):
-    """Positions: a column per node by longest path from the inputs, rows by a tidy-tree pass."""
+def _char_width(fontsize: float, inch: float) -> float:
+    """About how wide one character is, in layout units, when a unit is drawn ``inch`` wide."""
+    return 0.65 * fontsize / 72 / inch     # 0.6 em on average, and a little to spare
+
+
+def _local_texts(node: Node, local: str, local_text: dict) -> list[str]:
+    """The local gradients written inside a gate, one per input."""
+    return local_text.get(node.name) or [
+        _local_symbol(node, i) if local == "symbol" else _fmt(g)
+        for i, g in enumerate(node.local_grads)]
+
+
+def _layout(output: Node, local: str | None, local_text: dict, spread: float, char: float):
+    """Positions: a column per node by longest path from the inputs, rows by a tidy-tree pass.
+
+    ``spread`` scales the spacing of the rows (the lanes of the wires scale with it);
+    ``char`` is the width of a character in layout units, to size capsules to their text.
+    """
     order = topological_order(output)
     depth = _depths(order)
     consumers: dict[int, list[tuple[Node, int]]] = {id(n): [] for n in order}
@@ -437,26 +463,37 @@ def _layout(output: Node, local: bool, local_text: dict):
             row[id(n)] = sum(row[id(p)] for p in mine) / len(mine)
 
     place(output)
-    radius = 0.62 if local else 0.42
+    radius = 0.42                         # all circles alike, wide enough for their texts
+    if local:
+        longest = max((len(t) for n in order if n.parents and n.op != "capsule"
+                       for t in _local_texts(n, local, local_text)), default=0)
+        radius = max(0.62, 0.5 * char * longest + 0.12)
     size = {}                             # half width, half height of every gate
     for n in order:
         if n.op == "capsule":             # wide enough for its formula and local gradients
             texts = [n.label or "capsule"]
             if local:
-                texts += [t + "  " for t in local_text.get(n.name) or
-                          [_fmt(g) for g in n.local_grads]]
-            size[id(n)] = (max(1.0, 0.065 * max(map(len, texts)) + 0.3),
+                texts += [t + "  " for t in _local_texts(n, local, local_text)]
+            size[id(n)] = (max(1.0, 0.5 * char * max(map(len, texts)) + 0.3),
                            max(0.55, 0.42 * len(n.parents)) + (0.3 if local else 0))
         elif n.parents:
             size[id(n)] = (radius, radius)
     ncol = max(col.values()) + 1
     widths = [max([2 * size[id(n)][0] for n in order if col[id(n)] == c and n.parents],
                   default=0) for c in range(ncol)]
+    # Extra room right of a column where a gate's output fans out (drawn along a trunk)
+    # and an input forks too: the input's fork point and labels go between trunk and wires.
+    room = [0.0] * ncol
+    fanning = {col[id(n)] for n in order if n.parents and len(consumers[id(n)]) > 1}
+    for n in order:
+        if not n.parents and len(consumers[id(n)]) > 1 and col[id(n)] in fanning:
+            labels = (n.name or _fmt(n.value), "Σ " + _fmt(n.grad))
+            room[col[id(n)]] = max(room[col[id(n)]], char * max(map(len, labels)) + 1.0)
     x_of, x = [], 0.0
     for c in range(ncol):                 # the centre of each column
         x_of.append(x + widths[c] / 2)
-        x += widths[c] + _DX - 2 * 0.42
-    pos = {id(n): (x_of[col[id(n)]], -_DY * row[id(n)]) for n in order}
+        x += widths[c] + _DX - 2 * 0.42 + room[c]
+    pos = {id(n): (x_of[col[id(n)]], -_DY * spread * row[id(n)]) for n in order}
     return order, consumers, pos, size
 
 
@@ -472,6 +509,105 @@ def _ports(node: Node, pos, size, header: bool = False) -> list[tuple[float, flo
     return [(cx + hw * math.cos(a), cy + hw * math.sin(a)) for a in angles]
 
 
+@dataclass
+class _Wire:
+    """One wire: ``path`` from its source to the gate it feeds (or past the output).
+
+    Its name and labels sit on the straight piece ``seg0``–``seg1`` of the path;
+    ``grad`` is the gradient flowing back along it.
+    """
+    node: Node
+    path: list[tuple[float, float]]
+    seg0: tuple[float, float]
+    seg1: tuple[float, float]
+    grad: float
+
+
+@dataclass
+class _Geometry:
+    """Everything :func:`draw_graph` places, in layout units, before anything is drawn."""
+    order: list[Node]
+    consumers: dict
+    pos: dict                             # id(node) -> centre of a gate / fork point of an input
+    size: dict                            # id(gate) -> (half width, half height)
+    wires: list[_Wire]
+    forks: list[Node]                     # inputs used by several gates: a dot at pos
+    dots: list[tuple[float, float]]       # where a gate's output splits for several gates
+    limits: tuple[float, float, float, float]
+
+    @property
+    def width(self) -> float:
+        return self.limits[1] - self.limits[0]
+
+    @property
+    def height(self) -> float:
+        return self.limits[3] - self.limits[2]
+
+
+def _geometry(output: Node, local: str | None, local_text: dict, header: bool, spread: float,
+              char: float, enclose: bool) -> _Geometry:
+    """Lay out the gates and route every wire; ``spread`` scales rows and lanes."""
+    order, consumers, pos, size = _layout(output, local, local_text, spread, char)
+    lane_step = _LANE * spread
+    wires = []
+    dots = []
+    for n in order:
+        if n is output:
+            x0 = pos[id(n)][0] + (size[id(n)][0] if n.parents else 0.0)
+            seg0, seg1 = (x0, pos[id(n)][1]), (x0 + _SEGMENT, pos[id(n)][1])
+            wires.append(_Wire(n, [seg0, seg1], seg0, seg1, n.grad))
+        branches = consumers[id(n)]
+        if n.parents and len(branches) > 1:   # a gate's output used by several gates
+            out = (pos[id(n)][0] + size[id(n)][0], pos[id(n)][1])
+            trunk_x = out[0] + _TRUNK
+            dots.append((trunk_x, out[1]))
+        for c, i in branches:
+            port = _ports(c, pos, size, header)[i]
+            k = len(c.parents)            # each input wire gets its own lane for its labels
+            lane = pos[id(c)][1] + lane_step * ((k - 1) / 2 - i)
+            seg1 = (pos[id(c)][0] - size[id(c)][0] - 0.3, lane)
+            seg0 = (seg1[0] - _SEGMENT, lane)
+            if n.parents and len(branches) > 1:
+                # along a vertical trunk: branches to other lanes cannot cross each other,
+                # and an input forking between this gate's branches is not crossed either
+                lead = [out, (trunk_x, out[1]), (trunk_x, lane)]
+            elif n.parents:
+                lead = [(pos[id(n)][0] + size[id(n)][0], pos[id(n)][1])]
+            else:
+                lead = []                 # an input: its fork point is added below
+                if len(branches) == 1:
+                    pos[id(n)] = seg0     # a leaf with one wire: all of it labelled
+            wires.append(_Wire(n, [*lead, seg0, seg1, port], seg0, seg1, c.edge_grad(i)))
+
+    forks = [n for n in order if not n.parents and len(consumers[id(n)]) > 1]
+    for n in forks:                       # the fork point: left of its wires, between them
+        mine = [w for w in wires if w.node is n]
+        pos[id(n)] = (min(w.seg0[0] for w in mine) - 0.9,
+                      sum(w.seg0[1] for w in mine) / len(mine))
+        for w in mine:
+            w.path.insert(0, pos[id(n)])
+
+    xs = [p[0] for w in wires for p in w.path]
+    ys = [p[1] for w in wires for p in w.path]
+    for n in order:
+        if n.parents:
+            ys += [pos[id(n)][1] + size[id(n)][1], pos[id(n)][1] - size[id(n)][1]]
+    margin = 0.9 if enclose else 0.6
+    limits = (min(xs) - 0.6, max(xs) + 0.4, min(ys) - margin, max(ys) + margin)
+    return _Geometry(order, consumers, pos, size, wires, forks, dots, limits)
+
+
+def _box_inches(ax) -> tuple[float, float]:
+    """Width and height (inches) of the box ``ax`` is drawn in, once titles have their room."""
+    fig = ax.figure
+    engine = fig.get_layout_engine()
+    if engine is not None:                # e.g. constrained layout: where it will put ax
+        engine.execute(fig)
+    box = ax.get_position(original=True)
+    fig_w, fig_h = fig.get_size_inches()
+    return box.width * fig_w, box.height * fig_h
+
+
 def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=None,
                value_text: dict | None = None, grad_text: dict | None = None,
                local_text: dict | None = None, highlight: Iterable = (),
@@ -481,12 +617,13 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
 
     Gates are circles with their symbol (×, +, −, (·)², σ, log, exp, ReLU), capsules
     rounded boxes with their formula. Each wire carries its name (in a box on the wire),
-    its forward value above (blue) and its gradient below (green).
+    its forward value above (blue) and its gradient below (green); constants carry
+    just their value.
 
     * ``values``: show forward values.
-    * ``grads``: ``True`` (all), ``False`` (none), an int k (the first k wires in
-      :func:`backward_order`, for a step-by-step reveal), or a collection of names/nodes.
-      The output's own gradient (1) is shown only with ``output_grad=True``.
+    * ``grads``: ``True`` (all but constants), ``False`` (none), an int k (the first k
+      wires in :func:`backward_order`, for a step-by-step reveal), or a collection of
+      names/nodes. The output's own gradient (1) is shown only with ``output_grad=True``.
     * ``local``: ``None``, ``"symbol"`` (the slides' w, x, 1, −1, 2d) or ``"value"`` --
       the local gradient written inside each gate next to its input.
     * ``value_text`` / ``grad_text``: ``{name: text}`` to replace a wire's label
@@ -494,6 +631,10 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
     * ``highlight``: names whose gradient label gets an orange ring, or
       ``(gate output name, input index)`` pairs to ring a local gradient.
     * ``enclose``: gates to draw one rounded capsule around (p. 15 of the lecture).
+
+    When wires carry both values and gradients, their lanes are spread wider, so that
+    each wire's (value, name, gradient) stack stands apart from its neighbour's. On a
+    given ``ax`` the rows are also spread (up to a limit) to fill the axes' height.
 
     Returns the figure. Draws on ``ax`` if given, else on a new figure sized to fit.
     """
@@ -506,13 +647,40 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
         raise TypeError(f"draw_graph needs the output Node, got {type(output).__name__}")
     if local not in (None, "symbol", "value"):
         raise ValueError(f"local must be None, 'symbol' or 'value', got {local!r}")
-    order, consumers, pos, size = _layout(output, local is not None, local_text or {})
     header = local is not None            # capsules then show their formula on a top row
+    value_text, grad_text, local_text = value_text or {}, grad_text or {}, local_text or {}
+
+    def geometry(spread: float, inch: float) -> _Geometry:
+        """The layout with rows spread by ``spread``, for a unit drawn ``inch`` wide."""
+        return _geometry(output, local, local_text, header, spread,
+                         _char_width(fontsize, inch), bool(enclose))
+
+    # The spacing does not depend on WHICH gradients are shown (only on whether any can
+    # be), so the frames of a step-by-step slider keep the same layout.
+    spread = _STACKED if (values and grads is not False) else 1.0
+    geo = geometry(spread, _INCH)         # a first guess, to size the figure
+    given = ax is not None
+    if not given:
+        inch = min(_INCH, max_width / geo.width)
+        fig, ax = plt.subplots(figsize=(geo.width * inch, geo.height * inch
+                                        + (0.45 if title else 0.1)))
+    ax.axis("off")
+    if title:
+        ax.set_title(title)               # before measuring the box: the title takes room
+    box_w, box_h = _box_inches(ax)
+    inch = min(box_w / geo.width, box_h / geo.height)   # as drawn, with equal aspect
+    if given and box_h / box_w > geo.height / geo.width:
+        # room to spare below: spread the rows to fill the axes (height is linear in spread)
+        per_spread = (geometry(2 * spread, inch).height - geo.height) / spread
+        if per_spread > 0:
+            wanted = spread + (box_h / box_w * geo.width - geo.height) / per_spread
+            spread = min(wanted, _MAX_FILL * spread)
+    geo = geometry(spread, inch)          # capsules sized for their text as drawn
+    order, consumers, pos, size = geo.order, geo.consumers, geo.pos, geo.size
     show_grad = _select(grads, order)
     show_grad.discard(id(output))
     if output_grad:
         show_grad.add(id(output))
-    value_text, grad_text, local_text = value_text or {}, grad_text or {}, local_text or {}
     by_name = {n.name: n for n in order if n.name}
     for key in [*value_text, *grad_text, *local_text]:
         if key not in by_name:
@@ -533,87 +701,54 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
     def name_color(n: Node) -> str:
         return ROLE_COLORS.get(n.name, "black") if n.name in ("w", "h", "E") else "black"
 
-    # the labelled wires: (node, start point, segment start, segment end, gradient)
-    wires = []
-    for n in order:
-        if n is output:
-            hw = size[id(n)][0] if n.parents else 0.0
-            x0 = pos[id(n)][0] + hw
-            wires.append((n, (x0, pos[id(n)][1]), (x0, pos[id(n)][1]),
-                          (x0 + _SEGMENT, pos[id(n)][1]), n.grad, None))
-        for c, i in consumers[id(n)]:
-            px, py = _ports(c, pos, size, header)[i]
-            k = len(c.parents)            # each input wire gets its own lane for its labels
-            lane = pos[id(c)][1] + _LANE * ((k - 1) / 2 - i)
-            elbow = (pos[id(c)][0] - size[id(c)][0] - 0.3, lane)
-            seg0 = (elbow[0] - _SEGMENT, lane)
-            if n.parents:
-                start = (pos[id(n)][0] + size[id(n)][0], pos[id(n)][1])
-            elif len(consumers[id(n)]) == 1:
-                start = seg0                       # a leaf with one wire: all of it labelled
-                pos[id(n)] = seg0
-            else:
-                start = None                       # a fork: placed below, once all lanes are known
-            wires.append((n, start, seg0, elbow, c.edge_grad(i), (px, py)))
-
-    fanout_leaves = [n for n in order if not n.parents and len(consumers[id(n)]) > 1]
-    for n in fanout_leaves:               # the fork point: left of its wires, between them
-        mine = [w for w in wires if w[0] is n]
-        pos[id(n)] = (min(w[2][0] for w in mine) - 0.9, sum(w[2][1] for w in mine) / len(mine))
-    wires = [(w[0], w[1] or pos[id(w[0])], *w[2:]) for w in wires]
-
-    xs = [p[0] for w in wires for p in (w[1], w[2], w[3])]
-    ys = [p[1] for w in wires for p in (w[1], w[3])] + [pos[id(n)][1] for n in order]
-    for n in order:
-        if n.parents:
-            ys += [pos[id(n)][1] + size[id(n)][1], pos[id(n)][1] - size[id(n)][1]]
-    x_lo, x_hi = min(xs) - 0.6, max(xs) + 0.4
-    y_lo, y_hi = min(ys) - 0.6, max(ys) + 0.6
-    if enclose:
-        y_lo, y_hi = y_lo - 0.3, y_hi + 0.3
-    if ax is None:
-        inch = min(_INCH, max_width / (x_hi - x_lo))
-        fig, ax = plt.subplots(figsize=((x_hi - x_lo) * inch,
-                                        (y_hi - y_lo) * inch + (0.45 if title else 0.1)))
+    x_lo, x_hi, y_lo, y_hi = geo.limits
     fig = ax.figure
+    if not given:                         # the figure as wide as the final layout needs
+        inch = min(_INCH, max_width / geo.width)
+        fig.set_size_inches(geo.width * inch, geo.height * inch + (0.45 if title else 0.1))
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
 
     def ring(x: float, y: float, w: float, h: float) -> None:
         ax.add_patch(Ellipse((x, y), w, h, fill=False, color=orange, lw=2, zorder=6))
 
-    for n, start, seg0, seg1, g, port in wires:
-        path = [start, seg0, seg1] + ([port] if port else [])
-        ax.plot([p[0] for p in path], [p[1] for p in path],
+    # Each wire's labels form one stack: value above, name on the wire, gradient below.
+    # The texts carry gid "wire<j>:value/name/grad" (and "fork<j>:...") so tests can find them.
+    for j, wire in enumerate(geo.wires):
+        n = wire.node
+        ax.plot([p[0] for p in wire.path], [p[1] for p in wire.path],
                 color="0.25", lw=1.6, zorder=1, solid_capstyle="round")
-        mx, my = (seg0[0] + seg1[0]) / 2, seg0[1]
+        mx, my = (wire.seg0[0] + wire.seg1[0]) / 2, wire.seg0[1]
         if n.name and n.op != "const":
             ax.text(mx, my, n.name, ha="center", va="center", fontsize=fontsize,
                     fontstyle="italic", fontweight="bold", color=name_color(n), zorder=4,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
+                    gid=f"wire{j}:name")
         if values or n.op == "const":
             ax.text(mx, my + _GAP, value_text.get(n.name, _fmt(n.value)), ha="center",
-                    va="bottom", fontsize=fontsize, color=blue, fontweight="bold", zorder=4)
+                    va="bottom", fontsize=fontsize, color=blue, fontweight="bold", zorder=4,
+                    gid=f"wire{j}:value")
         if id(n) in show_grad:
             many = len(consumers[id(n)]) > 1
-            text = grad_text.get(n.name, _fmt(g)) if not many else _fmt(g)
+            text = grad_text.get(n.name, _fmt(wire.grad)) if not many else _fmt(wire.grad)
             ax.text(mx, my - _GAP, text, ha="center", va="top", fontsize=fontsize,
-                    color=green, fontweight="bold", zorder=4)
+                    color=green, fontweight="bold", zorder=4, gid=f"wire{j}:grad")
             if id(n) in rings_grad:
                 ring(mx, my - _GAP - 0.15, 0.16 * len(text) + 0.35, 0.45)
 
-    for n in fanout_leaves:               # one input used by several gates: the sum of its wires
+    for x, y in geo.dots:                 # a gate's output used by several gates
+        ax.plot([x], [y], "o", color="0.25", ms=5, zorder=3)
+    for j, n in enumerate(geo.forks):     # one input used by several gates: the sum of its wires
         x, y = pos[id(n)]
         ax.plot([x], [y], "o", color="0.25", ms=5, zorder=3)
         ax.text(x - 0.15, y, n.name or _fmt(n.value), ha="right", va="center",
-                fontsize=fontsize, fontstyle="italic", fontweight="bold", color=name_color(n))
+                fontsize=fontsize, fontstyle="italic", fontweight="bold", color=name_color(n),
+                gid=f"fork{j}:name")
         if id(n) in show_grad:
             ax.text(x - 0.15, y - 0.3, grad_text.get(n.name, "Σ " + _fmt(n.grad)), ha="right",
-                    va="top", fontsize=fontsize, color=green, fontweight="bold")
+                    va="top", fontsize=fontsize, color=green, fontweight="bold",
+                    gid=f"fork{j}:grad")
 
     for n in order:
         if not n.parents:
@@ -637,9 +772,7 @@ def draw_graph(output: Node, ax=None, *, values: bool = True, grads=True, local=
         ax.text(sx, sy, symbol, ha=ha, va="center", fontsize=big, zorder=3)
         if local is None:
             continue
-        texts = local_text.get(n.name) or [
-            _local_symbol(n, i) if local == "symbol" else _fmt(g)
-            for i, g in enumerate(n.local_grads)]
+        texts = _local_texts(n, local, local_text)
         for i, ((px, py), text) in enumerate(zip(ports, texts, strict=True)):
             if n.op == "capsule":
                 lx, ly, lha = px + 0.12, py, "left"
