@@ -75,6 +75,8 @@ def test_each_slider_gets_its_own_html_id():
         (dict(alt=" "), ValueError, "alt must be a non-empty description"),
         (dict(initial=5), ValueError, "initial must be an index in 0..2"),
         (dict(draw="not a function"), TypeError, "draw must be a function"),
+        (dict(texts=["a", "b"]), ValueError, "texts must be 3 non-empty strings"),
+        (dict(texts="abc"), ValueError, "texts must be 3 non-empty strings"),
     ],
 )
 def test_bad_input_is_refused_clearly(kwargs, error, match):
@@ -104,3 +106,10 @@ def test_close_book_colours_stay_apart_in_the_light_frames():
     for name in ("w", "E"):
         hex_colour = helpers.ROLE_COLORS[name].lstrip("#")
         assert tuple(int(hex_colour[k:k + 2], 16) for k in (0, 2, 4)) in present, name
+
+
+def test_named_states_show_their_names():
+    s = make(3, label="scheme", texts=["N(0, 1)", "Xavier", "He"])
+    assert s.readout(2) == "scheme = He"
+    assert "scheme = Xavier" in s.to_html()
+    assert [o[0] for o in s.widget().children[1].options] == ["N(0, 1)", "Xavier", "He"]

@@ -39,21 +39,21 @@ class SliderFigure:
     """A figure with one slider over precomputed states; display it in a notebook."""
 
     def __init__(self, frames: list[bytes], values: list[float], label: str, alt: str,
-                 fmt: str, index: int):
+                 texts: list[str], index: int):
         self.frames = frames
         self.values = values
         self.label = label
         self.alt = alt
-        self.fmt = fmt
+        self.texts = texts  # what the readout shows for each state
         self.index = index
         self.html_id = f"helpers-slider-{next(_ids)}"
 
     def readout(self, i: int) -> str:
-        return f"{self.label} = {self.fmt.format(self.values[i])}"
+        return f"{self.label} = {self.texts[i]}"
 
     def __repr__(self) -> str:
         return (f"SliderFigure({self.label!r}: {len(self.values)} states, "
-                f"{self.fmt.format(self.values[0])} to {self.fmt.format(self.values[-1])})")
+                f"{self.texts[0]} to {self.texts[-1]})")
 
     def to_html(self) -> str:
         """Self-contained HTML: image, range input, readout and a tiny script."""
@@ -88,7 +88,7 @@ class SliderFigure:
 
         image = widgets.Image(value=self.frames[self.index], format="png")
         slider = widgets.SelectionSlider(
-            options=[(self.fmt.format(v), i) for i, v in enumerate(self.values)],
+            options=[(t, i) for i, t in enumerate(self.texts)],
             value=self.index, description=self.label, continuous_update=True,
             layout=widgets.Layout(width="min(100%, 36em)"),
         )
@@ -145,6 +145,7 @@ def slider_figure(
     label: str,
     alt: str,
     fmt: str = "{:.2f}",
+    texts: Sequence[str] | None = None,
     initial: int | None = None,
     figsize: tuple[float, float] = (6.4, 3.6),
     dpi: int = 100,
@@ -155,6 +156,8 @@ def slider_figure(
     name, ``alt`` the image's alternative text for readers who cannot see it.
     ``draw`` receives an empty figure and the index of the state to draw;
     compute the states beforehand (``jax.vmap`` makes a grid of them cheap).
+    The readout shows ``fmt.format(value)``, or ``texts[i]`` when given (e.g.
+    names of initialisation schemes for states 0, 1, 2, ...).
     """
     if not callable(draw):
         raise TypeError(f"draw must be a function draw(fig, i), got {type(draw).__name__}")
@@ -173,9 +176,14 @@ def slider_figure(
     index = len(values) // 2 if initial is None else initial
     if not (isinstance(index, int) and 0 <= index < len(values)):
         raise ValueError(f"initial must be an index in 0..{len(values) - 1}, got {initial!r}")
+    if texts is None:
+        texts = [fmt.format(v) for v in values]
+    elif isinstance(texts, str) or len(texts) != len(values) or not all(
+            isinstance(t, str) and t.strip() for t in texts):
+        raise ValueError(f"texts must be {len(values)} non-empty strings, one per value")
     fig = plt.figure(figsize=figsize, dpi=dpi, layout="constrained")
     try:
         frames = [_render(fig, draw, i, dpi) for i in range(len(values))]
     finally:
         plt.close(fig)
-    return SliderFigure(frames, values, label, alt, fmt, index)
+    return SliderFigure(frames, values, label, alt, list(texts), index)
