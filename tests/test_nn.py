@@ -223,6 +223,29 @@ def test_forward_rejects_bad_input():
         nn.forward([], jnp.zeros((2, 784)))
 
 
+# ----------------------------------------------------------------------------- adam
+
+
+def test_adam_matches_optax_adam():
+    params = nn.init_mlp(KEY, [6, 5, 3])
+    ours, theirs = nn.adam(1e-2), optax.adam(1e-2)
+
+    @jax.jit
+    def step(i, state):
+        p1, s1, p2, s2 = state
+        # Gradients of varying size and sign, including exact zeros every third step.
+        g = jax.tree.map(lambda a: jnp.sin(a * (i + 1)) * (i % 3), p1)
+        u1, s1 = ours.update(g, s1, p1)
+        u2, s2 = theirs.update(g, s2, p2)
+        return optax.apply_updates(p1, u1), s1, optax.apply_updates(p2, u2), s2
+
+    state = (params, ours.init(params), params, theirs.init(params))
+    p1, _, p2, _ = jax.lax.fori_loop(0, 50, step, state)
+    for a, b in zip(jax.tree.leaves(p1), jax.tree.leaves(p2), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(p1[0][0], params[0][0])  # it did move
+
+
 # ----------------------------------------------------------------------------- fit, evaluate
 
 
