@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -145,6 +147,24 @@ def test_cross_entropy_and_accuracy():
 def _identity_net(width):
     """A 1-hidden-layer net whose hidden layer copies its input and whose output sums it."""
     return [(jnp.eye(width), jnp.zeros(width)), (jnp.ones((width, 1)), jnp.zeros(1))]
+
+
+def test_threefry_matches_jax_and_the_reference_vectors():
+    import jax.extend.random as jex_random
+
+    seed = jax.random.bits(KEY, (2,), jnp.uint32)
+    c0 = jnp.arange(1001, dtype=jnp.uint32)
+    c1 = c0 * jnp.uint32(7) + jnp.uint32(3)
+    ours = jnp.concatenate(nn.threefry2x32(seed[0], seed[1], c0, c1))
+    np.testing.assert_array_equal(ours, jex_random.threefry_2x32(seed, jnp.concatenate([c0, c1])))
+    # Known-answer tests of Threefry-2x32-20 from the Random123 distribution.
+    u32 = partial(jnp.asarray, dtype=jnp.uint32)
+    for key, counter, expected in [
+        ((0, 0), (0, 0), (0x6B200159, 0x99BA4EFE)),
+        ((0x13198A2E, 0x03707344), (0x243F6A88, 0x85A308D3), (0xC4923A9C, 0x483DF7A0)),
+    ]:
+        out = nn.threefry2x32(*map(u32, key), *map(u32, counter))
+        assert [int(v) for v in out] == list(expected)
 
 
 def test_dropout_rate_zero_is_identity():

@@ -180,21 +180,60 @@ def _check_inputs(x: Any, n_in: int, name: str = "x") -> None:
         )
 
 
+def _rotl(x: jax.Array, r: int) -> jax.Array:
+    return (x << np.uint32(r)) | (x >> np.uint32(32 - r))
+
+
+def threefry2x32(k0, k1, x0, x1) -> tuple[jax.Array, jax.Array]:
+    """The Threefry-2x32 counter-based hash (20 rounds; Salmon et al., 2011), unrolled.
+
+    The same function as ``jax.random``'s default generator, written out so that XLA
+    fuses it into one vectorised loop: on CPU, JAX lowers its own threefry to a rolled
+    ``while`` loop, which made dropout masks cost about 15 % of an epoch.
+    All arguments are uint32 arrays (or scalars) that broadcast together.
+    """
+    ks = (k0, k1, k0 ^ k1 ^ np.uint32(0x1BD11BDA))
+    rotations = ((13, 15, 26, 6), (17, 29, 16, 24))
+    x0, x1 = x0 + ks[0], x1 + ks[1]
+    for i in range(5):
+        for r in rotations[i % 2]:
+            x0 = x0 + x1
+            x1 = _rotl(x1, r) ^ x0
+        x0 = x0 + ks[(i + 1) % 3]
+        x1 = x1 + ks[(i + 2) % 3] + np.uint32(i + 1)
+    return x0, x1
+
+
+def _random_bits(seed: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """Uniform uint32 bits of ``shape`` from a pair of uint32 ``seed`` words (threefry)."""
+    n = math.prod(shape)
+    half = (n + 1) // 2
+    counter = jnp.arange(half, dtype=jnp.uint32)
+    y0, y1 = threefry2x32(seed[0], seed[1], counter, jnp.zeros_like(counter))
+    return jnp.concatenate([y0, y1])[:n].reshape(shape)
+
+
+def _dropout(h: jax.Array, rate: float, seed: jax.Array) -> jax.Array:
+    """Inverted dropout: zero each entry with probability ``rate``, scale the rest."""
+    threshold = np.uint32(min(round(rate * 2.0**32), 2**32 - 1))
+    keep = _random_bits(seed, h.shape) >= threshold  # P(keep) = 1 - rate (to 2**-32)
+    return jnp.where(keep, h * (1.0 / (1.0 - rate)), 0.0)
+
+
 def _forward(params: Params, x: jax.Array, act: Callable, dropout_rate: float, key) -> jax.Array:
     """The forward pass without any checks (used inside the jitted training step)."""
     h = x
     n_hidden = len(params) - 1
-    if dropout_rate > 0.0:
-        keep = 1.0 - dropout_rate
-        keys = jax.random.split(key, n_hidden) if n_hidden > 0 else None
+    if dropout_rate > 0.0 and n_hidden > 0:
+        # One pair of seed words per hidden layer, drawn with jax.random from the key.
+        seeds = jax.random.bits(key, (n_hidden, 2), jnp.uint32)
     for i, (w, b) in enumerate(params):
         z = h @ w + b
         if i == n_hidden:
             return z
         h = act(z)
         if dropout_rate > 0.0:
-            mask = jax.random.bernoulli(keys[i], keep, h.shape)
-            h = jnp.where(mask, h * (1.0 / keep), 0.0)
+            h = _dropout(h, dropout_rate, seeds[i])
     return h  # unreachable
 
 
@@ -410,7 +449,11 @@ def _make_epoch(optimizer, activation: str, dropout_rate: float, num_batches: in
             params = optax.apply_updates(params, updates)
             return (params, opt_state), loss
 
-        (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), (order, drop_keys))
+        # unroll=2: two steps per loop iteration measured a few % faster on CPU (fewer
+        # loop-carry copies of the weights per step); the result is the same.
+        (params, opt_state), losses = jax.lax.scan(
+            step, (params, opt_state), (order, drop_keys), unroll=2
+        )
         return params, opt_state, jnp.mean(losses)
 
     return jax.jit(epoch, donate_argnums=(0, 1))
