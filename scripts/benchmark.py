@@ -147,7 +147,7 @@ def torch_epochs(torch, lab: Lab, x_np, y_np, epochs: int, seed: int) -> list[fl
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=LR, fused=True)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.from_numpy(x_np)
+    x = torch.from_numpy(np.array(x_np))  # a writable copy
     y = torch.from_numpy(y_np.astype(np.int64))
     n = x.shape[0]
     nb = n // BATCH
@@ -161,7 +161,7 @@ def torch_epochs(torch, lab: Lab, x_np, y_np, epochs: int, seed: int) -> list[fl
             loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
             opt.step()
-        float(loss)
+        loss.item()  # wait for the last step
         times.append(time.perf_counter() - start)
     return times
 
@@ -183,15 +183,19 @@ def main(argv=None) -> int:
     if torch is None and not args.no_torch:
         print("torch is not installed: skipping the PyTorch rows (pip install torch)\n")
 
-    print(f"machine: {platform.processor() or platform.machine()}, {threads} CPU threads; "
-          f"jax {jax.__version__} on {jax.devices()[0].platform}"
-          + (f", torch {torch.__version__} with {torch.get_num_threads()} threads" if torch else ""))
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {threads} CPU threads; "
+        f"jax {jax.__version__} on {jax.devices()[0].platform}"
+        + (f", torch {torch.__version__} with {torch.get_num_threads()} threads" if torch else "")
+    )
     print(f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
 
     load_before = load()
     peak = matmul_peak()
-    print(f"matmul peak (2048^3 float32, load {load_before:.2f}): numpy {peak['numpy']:.1f} "
-          f"GFLOP/s, jax.numpy {peak['jax']:.1f} GFLOP/s\n")
+    print(
+        f"matmul peak (2048^3 float32, load {load_before:.2f}): numpy {peak['numpy']:.1f} "
+        f"GFLOP/s, jax.numpy {peak['jax']:.1f} GFLOP/s\n"
+    )
 
     mnist = load_mnist()
     x = hnn.prepare_images(mnist.x_train)
@@ -230,9 +234,12 @@ def main(argv=None) -> int:
             "load_max": max(loads),
         }
         rows.append(row)
-        print(f"  {lab.name}: jax {t_jax:.2f} s/epoch"
-              + (f", torch {t_torch:.2f} s/epoch" if t_torch else "")
-              + f" (load {min(loads):.2f}-{max(loads):.2f})", flush=True)
+        print(
+            f"  {lab.name}: jax {t_jax:.2f} s/epoch"
+            + (f", torch {t_torch:.2f} s/epoch" if t_torch else "")
+            + f" (load {min(loads):.2f}-{max(loads):.2f})",
+            flush=True,
+        )
 
     print()
     print(table(rows, peak, torch is not None))

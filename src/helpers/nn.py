@@ -23,9 +23,24 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+__all__ = [
+    "ACTIVATIONS",
+    "BIAS_INITS",
+    "WEIGHT_INITS",
+    "accuracy",
+    "adam",
+    "cross_entropy",
+    "evaluate",
+    "fit",
+    "forward",
+    "init_mlp",
+    "prepare_images",
+    "threefry2x32",
+]
+
 Params = list[tuple[jax.Array, jax.Array]]
 
-#: Weight initialisations: name -> (distribution, variance as a function of fan_in, fan_out).
+#: Weight initialisations (see :func:`init_mlp`).
 WEIGHT_INITS = ("normal", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform")
 #: Bias initialisations.
 BIAS_INITS = ("zeros", "normal")
