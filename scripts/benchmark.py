@@ -24,7 +24,8 @@ work are not counted (they are O(out) per example or O(params) per step: a few p
 For lab 24 that is 6,354,944 FLOP per example, 381.3 GFLOP per epoch of 60,000 images.
 
 The machine's load average (``os.getloadavg``) is printed beside every figure: timings on a
-shared machine are only meaningful when the load is low.
+shared machine are only meaningful when the load is low (the benchmark itself adds about 1-2
+to it; the CPU share used by others just before the run is printed too).
 """
 
 from __future__ import annotations
@@ -65,8 +66,25 @@ LABS = {
 
 
 def load() -> float:
-    """The 1-minute load average."""
+    """The 1-minute load average (it includes this benchmark's own threads, about 1-2)."""
     return os.getloadavg()[0]
+
+
+def busy_before(seconds: float = 2.0) -> float | None:
+    """Fraction of all CPU time used (by others) while this script sleeps: Linux only."""
+    try:
+
+        def snap():
+            with open("/proc/stat") as f:
+                v = [int(t) for t in f.readline().split()[1:]]
+            return v[3] + v[4], sum(v)
+
+        idle0, total0 = snap()
+        time.sleep(seconds)
+        idle1, total1 = snap()
+        return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+    except OSError:
+        return None
 
 
 def flops_per_example(sizes) -> int:
@@ -190,6 +208,9 @@ def main(argv=None) -> int:
     )
     print(f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
 
+    busy = busy_before()
+    if busy is not None:
+        print(f"CPU busy with other work just before the run: {100 * busy:.0f} %")
     load_before = load()
     peak = matmul_peak()
     print(
@@ -247,6 +268,7 @@ def main(argv=None) -> int:
         result = {
             "peak_gflops": peak,
             "load_before": load_before,
+            "cpu_busy_before": busy,
             "load_after": load(),
             "xla_flags": os.environ.get("XLA_FLAGS", ""),
             "jax_version": jax.__version__,
@@ -275,6 +297,7 @@ def table(rows, peak, with_torch: bool) -> str:
         )
     lines.append("")
     lines.append(
+        "Load: 1-minute load average during the row, including the benchmark's own threads. "
         f"Peak: numpy {peak['numpy']:.1f} GFLOP/s, jax.numpy {peak['jax']:.1f} GFLOP/s "
         "(2048x2048 float32). % of peak is against numpy's. FLOPs per example: forward "
         "2*in*out per layer, backward 4*in*out (2*in*out for the first layer)."
