@@ -10,7 +10,8 @@ Everything is measured side by side in one run, on whatever machine runs it:
 
 1. the float32 matmul peak: numpy (BLAS) and jax.numpy on 2048x2048 @ 2048x2048;
 2. per lab, ``helpers.nn.fit`` (JAX) and the same model in PyTorch (eager, ``Adam(fused=True)``,
-   ``torch.set_num_threads`` = the number of CPU cores) trained on the 60,000 MNIST
+   ``torch.set_num_threads`` = the number of CPU cores, in a worker process of its own so
+   that the two frameworks' thread pools never share a process) trained on the 60,000 MNIST
    training images, batch 100, Adam lr 1e-3, seconds per epoch. The frameworks alternate in
    ``--rounds`` rounds of ``--epochs`` epochs each, and the median epoch is reported, so a
    change in the machine's load hits both. PyTorch rows are skipped when torch is missing
@@ -31,10 +32,12 @@ to it; the CPU share used by others just before the run is printed too).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -135,13 +138,44 @@ def jax_epochs(lab: Lab, x, y, epochs: int, seed: int) -> list[float]:
 # ----------------------------------------------------------------------------- PyTorch
 
 
-def torch_setup(threads: int):
-    try:
-        import torch
-    except ImportError:
-        return None
+class TorchWorker:
+    """PyTorch in a separate process, so that its OpenMP threads and JAX's never share one
+    process (or spin against each other); one request per (lab, epochs, seed)."""
+
+    def __init__(self, threads: int):
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--torch-worker", str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.info = json.loads(self.proc.stdout.readline())
+
+    def epochs(self, lab_id: str, epochs: int, seed: int) -> list[float]:
+        self.proc.stdin.write(json.dumps({"lab": lab_id, "epochs": epochs, "seed": seed}) + "\n")
+        self.proc.stdin.flush()
+        reply = self.proc.stdout.readline()
+        if not reply:
+            raise RuntimeError("the PyTorch worker process died (see its error above)")
+        return json.loads(reply)["times"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def torch_worker(threads: int) -> int:
+    """The worker's loop: MNIST as float32 x/255 like prepare_images, then serve requests."""
+    import torch
+
     torch.set_num_threads(threads)
-    return torch
+    mnist = load_mnist()
+    x_np = mnist.x_train.reshape(-1, 784).astype(np.float32) / np.float32(255)
+    y_np = mnist.y_train
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        times = torch_epochs(torch, LABS[req["lab"]], x_np, y_np, req["epochs"], req["seed"])
+        print(json.dumps({"times": times}), flush=True)
+    return 0
 
 
 def torch_epochs(torch, lab: Lab, x_np, y_np, epochs: int, seed: int) -> list[float]:
@@ -165,7 +199,7 @@ def torch_epochs(torch, lab: Lab, x_np, y_np, epochs: int, seed: int) -> list[fl
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=LR, fused=True)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.from_numpy(np.array(x_np))  # a writable copy
+    x = torch.from_numpy(x_np)
     y = torch.from_numpy(y_np.astype(np.int64))
     n = x.shape[0]
     nb = n // BATCH
@@ -194,17 +228,27 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternating JAX/torch rounds")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch rows")
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--torch-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.torch_worker:
+        return torch_worker(args.torch_worker)
 
     threads = os.cpu_count() or 1
-    torch = None if args.no_torch else torch_setup(threads)
-    if torch is None and not args.no_torch:
-        print("torch is not installed: skipping the PyTorch rows (pip install torch)\n")
+    torch = None
+    if not args.no_torch:
+        if importlib.util.find_spec("torch") is None:
+            print("torch is not installed: skipping the PyTorch rows (pip install torch)\n")
+        else:
+            torch = TorchWorker(threads)
 
     print(
         f"machine: {platform.processor() or platform.machine()}, {threads} CPU threads; "
         f"jax {jax.__version__} on {jax.devices()[0].platform}"
-        + (f", torch {torch.__version__} with {torch.get_num_threads()} threads" if torch else "")
+        + (
+            f"; torch {torch.info['torch']} with {torch.info['threads']} threads (own process)"
+            if torch
+            else ""
+        )
     )
     print(f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
 
@@ -221,8 +265,6 @@ def main(argv=None) -> int:
     mnist = load_mnist()
     x = hnn.prepare_images(mnist.x_train)
     y = jnp.asarray(mnist.y_train)
-    x_np = np.asarray(x)
-    y_np = np.asarray(mnist.y_train)
     n_trained = (x.shape[0] // BATCH) * BATCH
 
     rows = []
@@ -234,7 +276,7 @@ def main(argv=None) -> int:
             jax_times += jax_epochs(lab, x, y, args.epochs, seed=r)
             if torch is not None:
                 loads.append(load())
-                torch_times += torch_epochs(torch, lab, x_np, y_np, args.epochs, seed=r)
+                torch_times += torch.epochs(lab_id, args.epochs, seed=r)
         loads.append(load())
         t_jax = statistics.median(jax_times)
         t_torch = statistics.median(torch_times) if torch_times else None
@@ -262,6 +304,8 @@ def main(argv=None) -> int:
             flush=True,
         )
 
+    if torch is not None:
+        torch.close()
     print()
     print(table(rows, peak, torch is not None))
     if args.json:
@@ -272,7 +316,7 @@ def main(argv=None) -> int:
             "load_after": load(),
             "xla_flags": os.environ.get("XLA_FLAGS", ""),
             "jax_version": jax.__version__,
-            "torch_version": torch.__version__ if torch else None,
+            "torch_version": torch.info["torch"] if torch else None,
             "threads": threads,
             "epochs_per_round": args.epochs,
             "rounds": args.rounds,
