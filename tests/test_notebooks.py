@@ -101,7 +101,7 @@ def toc_files():
 
 
 def test_toc_lists_every_chapter_in_order():
-    listed = toc_files()
+    listed = [f for f in toc_files() if f.startswith("chapters/")]
     assert listed == sorted(listed)
     assert listed == [f"chapters/{p.stem}" for p in CHAPTERS]
 

@@ -6,7 +6,7 @@ style, its slider figures, the scalar computational-graph engine
 helper that does the same.
 """
 
-from . import graph
+from . import graph, nn
 from .data import MNIST, load_mnist
 from .graph import Node, capsule, draw_graph
 from .plotting import PALETTE, ROLE_COLORS, set_style
@@ -22,6 +22,7 @@ __all__ = [
     "capsule",
     "draw_graph",
     "graph",
+    "nn",
     "load_mnist",
     "set_style",
     "slider_figure",
