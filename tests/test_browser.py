@@ -77,9 +77,10 @@ def open_page(browser, site, name, theme="light"):
     page.route("**/*", route)
     page.on("requestfailed", lambda r: r.url.startswith(site) and problems.append(f"failed: {r.url}"))
     page.goto(f"{site}/{name}.html", wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           timeout=10_000)
-    page.evaluate("() => MathJax.startup.promise")
+    if page.locator("script[src*='mathjax']").count():  # Sphinx loads it on pages with math
+        page.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=10_000)
+        page.evaluate("() => MathJax.startup.promise")
     page.wait_for_timeout(300)
     return context, page, problems
 
