@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -39,9 +40,9 @@ def load_mnist(*, path=None) -> MNIST:
     Raises ``FileNotFoundError`` when the file is missing and ``ValueError`` when
     its checksum or contents are wrong, saying what to do about it.
     """
-    source = _mnist_path() if path is None else path
+    source = _mnist_path() if path is None else Path(path)
     try:
-        raw = source.read_bytes() if hasattr(source, "read_bytes") else open(source, "rb").read()
+        raw = source.read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(
             f"MNIST data file not found at {source}. It ships inside the helpers package "
