@@ -1,0 +1,94 @@
+"""The pages around the chapters: glossary, references, appendix notebooks, offline search."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+GLOSSARY = ROOT / "glossary.md"
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+APPENDIX_NOTEBOOKS = sorted((ROOT / "appendix").glob("*.ipynb"))
+HANGUL_RUN = re.compile(r"[가-힣]+(?:[ \t]+[가-힣]+)*")
+PARENTHESES = re.compile(r"\(([^()]*)\)")
+
+
+def _normalize(text: str) -> str:
+    """Drop Markdown emphasis and collapse white space, so that phrases compare as read."""
+    return re.sub(r"\s+", " ", text.replace("*", "").replace("$", ""))
+
+
+def glossary_entries() -> dict[tuple[str, ...], str]:
+    """The {glossary} directive of glossary.md as {(term, alias, ...): definition}."""
+    block = re.search(r"```\{glossary\}\n(.*?)\n```", GLOSSARY.read_text(), re.S).group(1)
+    entries: dict[tuple[str, ...], str] = {}
+    terms: list[str] = []
+    definition: list[str] = []
+    for line in block.splitlines() + [""]:
+        if line.startswith(":"):  # an option such as :sorted:
+            continue
+        if line.strip() and not line[0].isspace():
+            if definition:
+                entries[tuple(terms)] = " ".join(definition)
+                terms, definition = [], []
+            terms.append(line.strip())
+        elif line.strip():
+            definition.append(line.strip())
+    if terms:
+        entries[tuple(terms)] = " ".join(definition)
+    return entries
+
+
+def korean_in_parentheses(text: str) -> list[str]:
+    """Every run of Hangul words inside (...) in some Markdown text."""
+    return [run for inner in PARENTHESES.findall(text) for run in HANGUL_RUN.findall(inner)]
+
+
+def chapter_prose(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_the_glossary_has_entries_each_with_a_definition_and_a_chapter_link():
+    entries = glossary_entries()
+    assert len(entries) >= 40
+    for terms, definition in entries.items():
+        assert definition, f"glossary: {terms} has no definition"
+        assert "{doc}`" in definition, f"glossary: {terms} links to no chapter"
+    assert len({t for terms in entries for t in terms}) == sum(map(len, entries)), "duplicate term"
+
+
+def test_korean_term_extraction():
+    text = "the error (L2 오류함수, L2 error) and the (*w*를 조절하는 것 = 학습) and (no Korean)"
+    assert korean_in_parentheses(text) == ["오류함수", "를 조절하는 것", "학습"]
+
+
+def test_every_korean_term_of_the_chapters_is_in_the_glossary():
+    glossary = _normalize(GLOSSARY.read_text())
+    missing = {}
+    for path in CHAPTERS:
+        absent = sorted({run for run in korean_in_parentheses(_normalize(chapter_prose(path)))
+                         if run not in glossary})
+        if absent:
+            missing[path.name] = absent
+    assert not missing, f"Korean terms of the chapters missing from glossary.md: {missing}"
+
+
+def test_the_bibliography_holds_the_works_the_book_cites():
+    pybtex = pytest.importorskip("pybtex.database")
+    entries = pybtex.parse_file(str(ROOT / "references.bib")).entries
+    for key in ["rumelhart1986backprop", "lecun1998mnist", "hinton2006dbn",
+                "glorot2010understanding", "nair2010relu", "glorot2011relu",
+                "srivastava2014dropout", "kingma2015adam", "he2015delving", "prechelt1998early",
+                "byun2026lecture", "byun_myml"]:
+        assert key in entries, key
+        assert entries[key].fields.get("title"), key
+    cited = set()
+    for path in [*ROOT.glob("*.md"), *ROOT.glob("appendix/*.md"), *CHAPTERS, *APPENDIX_NOTEBOOKS]:
+        for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", path.read_text(encoding="utf-8")):
+            cited.update(k.strip() for k in group.split(","))
+    assert cited <= set(entries), f"cited but not in references.bib: {cited - set(entries)}"
