@@ -1,7 +1,11 @@
-"""MNIST ships inside the helpers package: exact, verified, loaded without pickles."""
+"""MNIST ships inside the helpers package: exact, verified, loaded without pickles.
+
+The two-class 2-D set is generated from a key: balanced, deterministic, noisy."""
 
 import hashlib
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -56,3 +60,67 @@ def test_corrupted_file_is_refused(tmp_path):
     bad.write_bytes(bytes(raw))
     with pytest.raises(ValueError, match="corrupted or not the book's copy: its SHA-256"):
         helpers.load_mnist(path=bad)
+
+
+# ------------------------------------------------------------------ two_class_2d
+
+
+def test_two_class_2d_shapes_dtypes_and_balance():
+    x, y = data.two_class_2d(jax.random.key(0), 101)
+    assert x.shape == (101, 2) and x.dtype == jnp.float32
+    assert y.shape == (101,) and y.dtype == jnp.int32
+    assert np.bincount(np.asarray(y)).tolist() == [50, 51]  # exactly balanced
+    assert 0 < np.asarray(y)[:50].sum() < 50  # and shuffled, not sorted by class
+
+
+def test_two_class_2d_is_a_function_of_the_key():
+    x1, y1 = data.two_class_2d(jax.random.key(3), 50)
+    x2, y2 = data.two_class_2d(jax.random.key(3), 50)
+    x3, _ = data.two_class_2d(jax.random.key(4), 50)
+    np.testing.assert_array_equal(x1, x2)
+    np.testing.assert_array_equal(y1, y2)
+    assert not np.allclose(x1, x3)
+    # The older uint32 keys work too.
+    x4, _ = data.two_class_2d(jax.random.PRNGKey(3), 50)
+    assert x4.shape == (50, 2)
+
+
+def test_two_class_2d_classes_sit_on_their_side_of_the_boundary():
+    x, y = data.two_class_2d(jax.random.key(1), 2000, noise=0.0)
+    assert np.all((np.asarray(data.two_class_boundary(x)) > 0) == (np.asarray(y) == 1))
+    assert np.abs(np.asarray(x)).max() <= 1.0
+    # Class 0 fills the lower left (the L), class 1 the upper right.
+    x, y = np.asarray(x), np.asarray(y)
+    assert x[y == 1].mean(axis=0).min() > 0.2 and x[y == 0].mean(axis=0).max() < -0.1
+
+
+def test_two_class_2d_noise_makes_the_classes_overlap():
+    x, y = data.two_class_2d(jax.random.key(2), 4000, noise=0.25)
+    agree = np.mean((np.asarray(data.two_class_boundary(x)) > 0) == (np.asarray(y) == 1))
+    assert 0.8 < agree < 0.95  # the clean boundary misclassifies some noisy points
+    x_less, _ = data.two_class_2d(jax.random.key(2), 4000, noise=0.1)
+    assert np.asarray(x_less).std() < np.asarray(x).std()
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((0, 10), {}, TypeError, "key must be one PRNG key"),
+        ((None, 10), {}, TypeError, "key must be one PRNG key"),
+        (("key", 10.0), {}, TypeError, "num_points must be an int"),
+        (("key", 1), {}, ValueError, "num_points must be at least 2"),
+        (("key", True), {}, TypeError, "num_points must be an int"),
+        (("key", 10), {"noise": -0.1}, ValueError, "noise must be a finite"),
+        (("key", 10), {"noise": float("nan")}, ValueError, "noise must be a finite"),
+        (("key", 10), {"noise": "0.1"}, TypeError, "noise must be a number"),
+    ],
+)
+def test_two_class_2d_bad_input(args, kwargs, error, match):
+    args = tuple(jax.random.key(0) if a == "key" else a for a in args)
+    with pytest.raises(error, match=match):
+        data.two_class_2d(*args, **kwargs)
+
+
+def test_two_class_2d_refuses_a_batch_of_keys():
+    with pytest.raises(TypeError, match="key must be one PRNG key.*shape \\(2,\\)"):
+        data.two_class_2d(jax.random.split(jax.random.key(0)), 10)

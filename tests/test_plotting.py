@@ -1,10 +1,13 @@
-"""The book's figure style."""
+"""The book's figure style and the decision-boundary plot."""
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 from matplotlib import font_manager
 
 import helpers
+from helpers.plotting import plot_decision_boundary
 
 matplotlib.use("Agg")
 
@@ -27,3 +30,103 @@ def test_korean_text_has_a_font(recwarn):
     missing = [w for w in recwarn if "missing from font" in str(w.message)]
     assert not missing, [str(w.message) for w in missing]
     assert any("Nanum" in f.name for f in font_manager.fontManager.ttflist)
+
+
+# ------------------------------------------------------------------ plot_decision_boundary
+
+
+def _points():
+    x = np.array([[-1.0, -1.0], [-0.5, 0.5], [0.8, -0.2], [1.0, 1.0]], np.float32)
+    y = np.array([0, 0, 1, 1], np.int32)
+    return x, y
+
+
+def _boundary_vertices(ax):
+    found = [a for a in ax.get_children() if a.get_gid() == "decision-boundary"]
+    assert len(found) == 1, "exactly one decision-boundary contour"
+    return np.concatenate([p.vertices for p in found[0].get_paths()])
+
+
+def test_the_boundary_is_drawn_where_predict_crosses_one_half():
+    x, y = _points()
+    fig, ax = plt.subplots()
+    out = plot_decision_boundary(
+        ax, lambda g: 1 / (1 + np.exp(-10 * (g[:, 0] - 0.3))), x, y,
+        extent=(-1.5, 1.5, -1.5, 1.5), resolution=101,
+    )
+    assert out is ax
+    v = _boundary_vertices(ax)
+    np.testing.assert_allclose(v[:, 0], 0.3, atol=0.01)  # the vertical line x1 = 0.3
+    assert v[:, 1].min() < -1.4 and v[:, 1].max() > 1.4  # across the whole plot
+    assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    assert ax.get_xlim() == (-1.5, 1.5)
+    plt.close(fig)
+
+
+def test_a_curved_boundary_follows_the_circle():
+    x, y = _points()
+    fig, ax = plt.subplots()
+    plot_decision_boundary(ax, lambda g: (np.hypot(g[:, 0], g[:, 1]) < 0.7).astype(float) * 0.8
+                           + 0.1, x, y, extent=(-1, 1, -1, 1))
+    radius = np.hypot(*_boundary_vertices(ax).T)
+    np.testing.assert_allclose(radius, 0.7, atol=0.02)
+    plt.close(fig)
+
+
+def test_points_are_drawn_by_class_with_the_palette():
+    x, y = _points()
+    fig, ax = plt.subplots()
+    plot_decision_boundary(ax, lambda g: np.full(len(g), 0.2), x, y, resolution=10)
+    scatters = [c for c in ax.collections if c.get_label().startswith("class")]
+    assert [c.get_label() for c in scatters] == ["class 0", "class 1"]
+    assert [len(c.get_offsets()) for c in scatters] == [2, 2]
+    colors = [matplotlib.colors.to_hex(c.get_facecolor()[0]) for c in scatters]
+    assert colors == [helpers.PALETTE["vermillion"].lower(), helpers.PALETTE["blue"].lower()]
+    # predict never crosses 0.5: no boundary line, and the default extent holds the points.
+    assert not [a for a in ax.get_children() if a.get_gid() == "decision-boundary"]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < -1 and x1 > 1 and y0 < -1 and y1 > 1
+    plt.close(fig)
+
+
+def test_predict_is_called_once_on_the_grid():
+    x, y = _points()
+    calls = []
+
+    def predict(g):
+        calls.append(g.shape)
+        assert g.dtype == np.float32
+        return np.full(len(g), 0.7)
+
+    fig, ax = plt.subplots()
+    plot_decision_boundary(ax, predict, x, y, resolution=30)
+    assert calls == [(900, 2)]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("predict", "x", "y", "kwargs", "error", "match"),
+    [
+        (lambda g: np.zeros((len(g), 2)), None, None, {}, ValueError,
+         r"shape \(m,\).*take the class-1 column"),
+        (lambda g: g[:, 0] * 5, None, None, {}, ValueError, "probabilities in \\[0, 1\\]"),
+        (lambda g: np.full(len(g), np.nan), None, None, {}, ValueError, "probabilities"),
+        (None, np.zeros((4, 3), np.float32), None, {}, ValueError, r"x must be points of shape"),
+        (None, np.zeros((4, 2), np.int32), None, {}, TypeError, "x must hold finite floats"),
+        (None, None, np.array([0, 1, 1]), {}, ValueError, r"y must be labels of shape \(4,\)"),
+        (None, None, np.array([0, 1, 2, 1]), {}, ValueError, "class labels 0 and 1"),
+        (None, None, None, {"extent": (1, 0, 0, 1)}, ValueError, "min < max"),
+        (None, None, None, {"extent": (0, 1, 0)}, ValueError, "extent must be"),
+        (None, None, None, {"extent": "abcd"}, TypeError, "extent must be"),
+        (None, None, None, {"resolution": 1}, ValueError, "resolution must be at least 2"),
+        (None, None, None, {"resolution": 2.5}, TypeError, "resolution must be an int"),
+    ],
+)
+def test_bad_input_is_named(predict, x, y, kwargs, error, match):
+    px, py = _points()
+    predict = predict or (lambda g: np.full(len(g), 0.5))
+    fig, ax = plt.subplots()
+    with pytest.raises(error, match=match):
+        plot_decision_boundary(ax, predict, px if x is None else x, py if y is None else y,
+                               **kwargs)
+    plt.close(fig)

@@ -1,4 +1,4 @@
-"""One figure style for the whole book.
+"""One figure style for the whole book, and the decision-boundary plot of a 2-D classifier.
 
 Figures are drawn on an opaque white background, so that they stay legible in
 both the light and the dark mode of the book's theme (black text on a
@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
+import numpy as np
 from cycler import cycler
 from matplotlib import font_manager
+from matplotlib.colors import LinearSegmentedColormap
 
 #: Okabe & Ito (2008), "Color Universal Design": safe for common colour blindness.
 PALETTE = {
@@ -93,3 +97,122 @@ def set_style() -> None:
     # The fallback fonts' bold weights differ slightly (DejaVu 700, NanumGothic 600), and
     # matplotlib logs each substitution. Missing glyphs still warn (through `warnings`).
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+
+
+# ------------------------------------------------------------------ decision boundaries in 2-D
+
+#: How the two classes of a 2-D set are drawn: the lecture's red and blue (p. 54).
+CLASS_STYLES = (
+    {"color": PALETTE["vermillion"], "marker": "o", "label": "class 0"},
+    {"color": PALETTE["blue"], "marker": "^", "label": "class 1"},
+)
+
+#: P(class 1) from 0 to 1: light vermillion through white to light blue.
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
+    "probability", ["#F4B894", "white", "#9CC7E4"]
+)
+
+
+def plot_decision_boundary(
+    ax: Any,
+    predict: Callable[[np.ndarray], Any],
+    x: Any,
+    y: Any,
+    *,
+    extent: tuple[float, float, float, float] | None = None,
+    resolution: int = 200,
+    shade: bool = True,
+    boundary_color: str = "black",
+    boundary_label: str | None = "P(class 1) = 0.5",
+    point_size: float = 28.0,
+    legend: bool = True,
+) -> Any:
+    """Draw a 2-D classifier seen from above: shaded P(class 1), its 0.5 contour, the points.
+
+    ``predict`` maps an ``(m, 2)`` float32 array of points to the probability of
+    class 1, shape ``(m,)``; it is called once on a ``resolution`` x ``resolution``
+    grid covering ``extent = (x1_min, x1_max, x2_min, x2_max)`` (by default the
+    points' range with a margin). ``x`` ``(n, 2)`` and ``y`` ``(n,)`` (labels 0 and 1)
+    are the points drawn on top, class 0 as vermillion circles, class 1 as blue
+    triangles. The boundary line carries ``gid="decision-boundary"``. Returns ``ax``.
+    """
+    x, y = _check_points(x, y)
+    if extent is None:
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        margin = 0.1 * np.maximum(hi - lo, 1e-6)
+        extent = (lo[0] - margin[0], hi[0] + margin[0], lo[1] - margin[1], hi[1] + margin[1])
+    extent = _check_extent(extent)
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)):
+        raise TypeError(f"resolution must be an int, got {resolution!r}")
+    if resolution < 2:
+        raise ValueError(f"resolution must be at least 2 grid points per axis, got {resolution}")
+    g1 = np.linspace(extent[0], extent[1], resolution, dtype=np.float32)
+    g2 = np.linspace(extent[2], extent[3], resolution, dtype=np.float32)
+    grid1, grid2 = np.meshgrid(g1, g2)
+    grid = np.stack([grid1.ravel(), grid2.ravel()], axis=1)
+    prob = _check_probabilities(predict(grid), len(grid)).reshape(grid1.shape)
+
+    if shade:
+        ax.imshow(prob, extent=extent, origin="lower", cmap=PROBABILITY_CMAP, vmin=0.0,
+                  vmax=1.0, aspect="auto", interpolation="bilinear", zorder=0)
+    if prob.min() < 0.5 < prob.max():
+        contour = ax.contour(grid1, grid2, prob, levels=[0.5], colors=[boundary_color],
+                             linewidths=2.0, zorder=2)
+        contour.set_gid("decision-boundary")
+        if boundary_label:
+            ax.plot([], [], color=boundary_color, lw=2.0, label=boundary_label)
+    for cls, style in enumerate(CLASS_STYLES):
+        pts = x[y == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], s=point_size, c=style["color"], marker=style["marker"],
+                   edgecolors="white", linewidths=0.6, label=style["label"], zorder=3)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.grid(False)
+    if legend:
+        ax.legend(loc="lower right", frameon=True, framealpha=0.85, fontsize=9)
+    return ax
+
+
+def _check_points(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 2 or x.shape[1] != 2 or len(x) == 0:
+        raise ValueError(f"x must be points of shape (n, 2), got shape {x.shape}")
+    if not np.issubdtype(x.dtype, np.floating) or not np.isfinite(x).all():
+        raise TypeError(f"x must hold finite floats, got dtype {x.dtype}")
+    if y.shape != (len(x),):
+        raise ValueError(f"y must be labels of shape ({len(x)},) to match x, got {y.shape}")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must hold class labels 0 and 1, got values {np.unique(y)[:5]}")
+    return x, y.astype(np.int32)
+
+
+def _check_extent(extent: Any) -> tuple[float, float, float, float]:
+    try:
+        e = tuple(float(v) for v in extent)
+    except (TypeError, ValueError):
+        raise TypeError(f"extent must be (x1_min, x1_max, x2_min, x2_max), got {extent!r}") from None
+    if len(e) != 4 or not (e[0] < e[1] and e[2] < e[3]) or not np.isfinite(e).all():
+        raise ValueError(
+            f"extent must be (x1_min, x1_max, x2_min, x2_max) with min < max, got {extent!r}"
+        )
+    return e  # type: ignore[return-value]
+
+
+def _check_probabilities(prob: Any, m: int) -> np.ndarray:
+    prob = np.asarray(prob, dtype=np.float64)
+    if prob.shape != (m,):
+        raise ValueError(
+            f"predict must map an (m, 2) array to P(class 1) of shape (m,), got shape "
+            f"{prob.shape} for m = {m}"
+            + (" (take the class-1 column, e.g. softmax(logits)[:, 1])" if prob.ndim == 2 else "")
+        )
+    if not np.isfinite(prob).all():
+        raise ValueError("predict must return probabilities in [0, 1], got NaN or infinite values")
+    if prob.min() < 0.0 or prob.max() > 1.0:
+        raise ValueError(
+            "predict must return probabilities in [0, 1] (apply sigmoid or softmax to logits), "
+            f"got values from {prob.min():.3g} to {prob.max():.3g}"
+        )
+    return prob
