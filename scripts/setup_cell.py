@@ -1,9 +1,18 @@
-"""The setup cell that opens every chapter, built from the repository URL in _config.yml.
+"""The setup cell that opens every chapter, built from the repository entry in _config.yml.
 
 Usage: ``python scripts/setup_cell.py`` prints the cell;
 ``python scripts/setup_cell.py --write chapters/*.ipynb`` puts it in place as
-the first code cell of each notebook (e.g. after the repository moves).
-tests/test_notebooks.py checks every chapter against :func:`setup_cell_source`.
+the first code cell of each notebook (after the repository's address is set or moves).
+tests/test_setup_cell.py checks every chapter against :func:`setup_cell_source`.
+
+Two states, chosen by ``repository: url:`` in _config.yml:
+
+- **unset** (``url: ""``, the state until the book has a public home): the cell installs
+  nothing. Outside a clone it stops with a message saying how to install the helpers.
+  No address that the project does not control is ever written into a chapter.
+- **set** (``url: https://github.com/OWNER/REPO`` and ``branch:`` a release tag such as
+  ``v1.0`` or a 40-digit commit, never a moving branch): the cell installs the helpers
+  from exactly that tag or commit when they are missing (Colab).
 """
 
 from __future__ import annotations
@@ -12,29 +21,59 @@ import re
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = """\
-# Setup, the same in every chapter. Outside the book's repository
-# (e.g. in Colab) it first installs the book's helpers package.
+GITHUB_URL = re.compile(r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+PINNED_REF = re.compile(r"v\d+(\.\d+)*|[0-9a-f]{40}")
+
+UNSET = """\
+# Setup, the same in every chapter: the book's helpers package and figure style.
 try:
     import helpers
 except ImportError:
-    %pip install --quiet "dljax-helpers @ git+{url}"
+    raise ImportError(
+        "This chapter needs the book's `helpers` package. The book has no public "
+        "address yet, so nothing is installed from the internet: clone the book's "
+        "repository, run `pip install -e .` in it (see README.md), and restart the kernel."
+    ) from None
+
+helpers.set_style()"""
+
+SET = """\
+# Setup, the same in every chapter. Outside the book's repository
+# (e.g. in Colab) it first installs the book's helpers package, at {ref}.
+try:
+    import helpers
+except ImportError:
+    %pip install --quiet "dljax-helpers @ git+{url}@{ref}"
     import helpers
 
 helpers.set_style()"""
 
 
-def repository_url(config: Path = ROOT / "_config.yml") -> str:
-    """The repository URL, read from ``repository: url:`` in _config.yml."""
-    match = re.search(r"^repository:\s*\n\s+url:\s*(\S+)", config.read_text(), re.MULTILINE)
-    if not match:
-        raise ValueError(f"{config} has no 'repository: url:' entry")
-    return match.group(1)
+def repository(config: Path = ROOT / "_config.yml") -> tuple[str, str] | None:
+    """``(url, ref)`` from _config.yml's ``repository:`` entry, or None while it is unset.
+
+    Raises ValueError when the entry is malformed: a url that is not a GitHub repository,
+    or a ref that is a branch name rather than a release tag or a commit.
+    """
+    entry = (yaml.safe_load(config.read_text()) or {}).get("repository") or {}
+    url, ref = str(entry.get("url") or "").strip(), str(entry.get("branch") or "").strip()
+    if not url:
+        return None
+    if not GITHUB_URL.fullmatch(url):
+        raise ValueError(f"{config}: repository url must be https://github.com/OWNER/REPO, got {url!r}")
+    if not PINNED_REF.fullmatch(ref):
+        raise ValueError(
+            f"{config}: with a repository url set, repository branch must pin a release tag "
+            f"(v1.0) or a 40-digit commit, not a moving branch; got {ref!r}")
+    return url, ref
 
 
-def setup_cell_source() -> str:
-    return TEMPLATE.format(url=repository_url())
+def setup_cell_source(config: Path = ROOT / "_config.yml") -> str:
+    repo = repository(config)
+    return UNSET if repo is None else SET.format(url=repo[0], ref=repo[1])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ compares outputs; these tests make sure there is something real to compare.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
 import re
 import shutil
@@ -22,9 +21,6 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-_spec = importlib.util.spec_from_file_location("setup_cell", ROOT / "scripts" / "setup_cell.py")
-setup_cell = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(setup_cell)
 
 
 def code_cells(path):
@@ -53,16 +49,6 @@ def test_no_warnings_in_outputs(path):
         for o in c.outputs:
             assert not (o.output_type == "stream" and o.name == "stderr"), (
                 f"{path.name}, cell {c.execution_count} wrote to stderr: {o.text[:300]}")
-
-
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_first_code_cell_is_the_shared_setup_cell(path):
-    assert code_cells(path)[0].source == setup_cell.setup_cell_source()
-
-
-def test_setup_cell_installs_from_the_configured_repository():
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert f"git+{config['repository']['url']}" in setup_cell.setup_cell_source()
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
