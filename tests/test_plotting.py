@@ -130,3 +130,16 @@ def test_bad_input_is_named(predict, x, y, kwargs, error, match):
         plot_decision_boundary(ax, predict, px if x is None else x, py if y is None else y,
                                **kwargs)
     plt.close(fig)
+
+
+def test_a_second_boundary_can_be_added_without_repeating_the_points():
+    x, y = _points()
+    fig, ax = plt.subplots()
+    plot_decision_boundary(ax, lambda g: 1 / (1 + np.exp(-5 * g[:, 0])), x, y)
+    plot_decision_boundary(ax, lambda g: 1 / (1 + np.exp(-5 * g[:, 1])), x, y, shade=False,
+                           show_points=False, boundary_color="green", boundary_label="second")
+    assert len([a for a in ax.get_children() if a.get_gid() == "decision-boundary"]) == 2
+    assert len([c for c in ax.collections if c.get_label().startswith("class")]) == 2
+    assert len(ax.images) == 1
+    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "second"
+    plt.close(fig)

@@ -125,6 +125,7 @@ def plot_decision_boundary(
     boundary_color: str = "black",
     boundary_label: str | None = "P(class 1) = 0.5",
     point_size: float = 28.0,
+    show_points: bool = True,
     legend: bool = True,
 ) -> Any:
     """Draw a 2-D classifier seen from above: shaded P(class 1), its 0.5 contour, the points.
@@ -134,7 +135,9 @@ def plot_decision_boundary(
     grid covering ``extent = (x1_min, x1_max, x2_min, x2_max)`` (by default the
     points' range with a margin). ``x`` ``(n, 2)`` and ``y`` ``(n,)`` (labels 0 and 1)
     are the points drawn on top, class 0 as vermillion circles, class 1 as blue
-    triangles. The boundary line carries ``gid="decision-boundary"``. Returns ``ax``.
+    triangles. The boundary line carries ``gid="decision-boundary"``. To draw a second
+    model's boundary on the same axes, call again with ``shade=False, show_points=False``
+    and another ``boundary_color``. Returns ``ax``.
     """
     x, y = _check_points(x, y)
     if extent is None:
@@ -161,7 +164,7 @@ def plot_decision_boundary(
         contour.set_gid("decision-boundary")
         if boundary_label:
             ax.plot([], [], color=boundary_color, lw=2.0, label=boundary_label)
-    for cls, style in enumerate(CLASS_STYLES):
+    for cls, style in enumerate(CLASS_STYLES if show_points else ()):
         pts = x[y == cls]
         ax.scatter(pts[:, 0], pts[:, 1], s=point_size, c=style["color"], marker=style["marker"],
                    edgecolors="white", linewidths=0.6, label=style["label"], zorder=3)
