@@ -92,3 +92,60 @@ def test_the_bibliography_holds_the_works_the_book_cites():
         for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", path.read_text(encoding="utf-8")):
             cited.update(k.strip() for k in group.split(","))
     assert cited <= set(entries), f"cited but not in references.bib: {cited - set(entries)}"
+
+
+# ------------------------------------------------------------------ appendix notebooks
+# The checks of tests/test_notebooks.py that apply to pages which are not chapters
+# (nbval itself runs them when `pytest` collects appendix/, see pyproject's testpaths).
+
+
+def _code_cells(path: Path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def _setup_cell_source() -> str:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("setup_cell", ROOT / "scripts" / "setup_cell.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.setup_cell_source()
+
+
+def test_there_are_appendix_notebooks():
+    assert {p.name for p in APPENDIX_NOTEBOOKS} >= {"jax_primer.ipynb", "errata.ipynb"}
+
+
+@pytest.mark.parametrize("path", APPENDIX_NOTEBOOKS, ids=lambda p: p.name)
+def test_appendix_notebook_executed_top_to_bottom_without_errors_or_warnings(path):
+    cells = _code_cells(path)
+    counts = [c.execution_count for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), (
+        f"{path.name}: execution counts {counts}; re-run: python scripts/execute.py "
+        f"{path.relative_to(ROOT)}")
+    for c in cells:
+        for o in c.outputs:
+            assert o.output_type != "error", f"{path.name}, cell {c.execution_count}: {o.ename}"
+            assert not (o.output_type == "stream" and o.name == "stderr"), (
+                f"{path.name}, cell {c.execution_count} wrote to stderr: {o.text[:300]}")
+            if "image/png" in o.get("data", {}):
+                alt = c.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+                assert len(alt) > 20, f"{path.name}, cell {c.execution_count}: no alt text"
+
+
+@pytest.mark.parametrize("path", APPENDIX_NOTEBOOKS, ids=lambda p: p.name)
+def test_appendix_notebook_opens_with_a_title_and_the_shared_setup_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    assert re.match(r"# \S", nb.cells[0].source), "first cell: '# Title'"
+    assert _code_cells(path)[0].source == _setup_cell_source(), (
+        f"stamp it: python scripts/setup_cell.py --write {path.relative_to(ROOT)}")
+
+
+def test_appendix_pages_are_in_the_toc():
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    for path in [*APPENDIX_NOTEBOOKS, *(ROOT / "appendix").glob("*.md")]:
+        assert f"appendix/{path.stem}" in files, f"{path.name} is not in _toc.yml"
+    assert "glossary" in files
