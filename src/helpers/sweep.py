@@ -1,0 +1,303 @@
+"""Train many small networks at once: one XOR network per PRNG key.
+
+The lecture's labs 18–20 train one tiny network from one random start (TensorFlow's
+seed 777, which JAX cannot reproduce). Whether such a network learns depends on that
+start, so the book trains the same network from a thousand starts at once and counts:
+
+* :func:`loss` is one network's mean binary cross-entropy, ``params`` a list of ``(W, b)``;
+* ``jax.vmap`` turns its gradient into the gradients of *all* networks in one call;
+* ``jax.lax.scan`` walks over the gradient-descent steps inside one ``jax.jit``-compiled
+  call, so Python is not visited between steps.
+
+Example (lab 19 as the author's script runs it, 1,000 starts)::
+
+    keys = jax.random.split(jax.random.key(0), 1000)
+    run = train_many(keys, (2, 2, 2, 1), XOR_X, XOR_Y, activation="sigmoid",
+                     lr=0.2, num_steps=10_001, record_every=100)
+    run.solved.mean()          # fraction of starts that solve XOR
+    run.loss[:, -1]            # final loss of every start
+
+Run ``i`` starts from ``init_params(keys[i], sizes)``, exactly as a single network would.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .nn import init_mlp
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITS",
+    "XOR_X",
+    "XOR_Y",
+    "Sweep",
+    "dead_units",
+    "gradient_norms",
+    "init_params",
+    "logits",
+    "loss",
+    "steps_to_loss",
+    "train_many",
+]
+
+Params = list[tuple[jax.Array, jax.Array]]
+
+#: The four XOR inputs and their targets, as in the lecture's labs 18–20.
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+XOR_Y = np.array([0, 1, 1, 0], dtype=np.float32)
+
+#: Hidden-layer activations by name (the output is always a sigmoid).
+ACTIVATIONS = {
+    "sigmoid": jax.nn.sigmoid,
+    "relu": jax.nn.relu,
+    "leaky_relu": lambda z: jax.nn.leaky_relu(z, 0.01),
+    "tanh": jnp.tanh,
+}
+
+#: Initializations by name: (weights, biases) as :func:`helpers.nn.init_mlp` names them.
+INITS = {
+    "normal": ("normal", "normal"),  # every weight and bias N(0, 1): tf.random_normal
+    "xavier_normal": ("xavier_normal", "zeros"),  # N(0, 2/(fan_in+fan_out)), zero biases
+    "he_normal": ("he_normal", "zeros"),  # N(0, 2/fan_in), zero biases
+}
+
+
+# ----------------------------------------------------------------------------- one network
+
+
+def init_params(key: jax.Array, sizes: Sequence[int], init: str = "normal") -> Params:
+    """Parameters ``[(W1, b1), ...]`` of one network with layer widths ``sizes``, e.g. (2, 2, 1).
+
+    ``init="normal"`` draws every weight *and* bias from N(0, 1), like the labs'
+    ``tf.random_normal``; ``"xavier_normal"`` and ``"he_normal"`` scale the weights by
+    the layer's fan-in/fan-out and start the biases at 0 (see :data:`INITS`).
+    """
+    _check_name("init", init, INITS)
+    weights, biases = INITS[init]
+    return init_mlp(key, list(sizes), weights=weights, biases=biases)
+
+
+def logits(params: Params, x: jax.Array, activation: str = "sigmoid") -> jax.Array:
+    """The output neuron's input z, shape ``(n,)``; the network's output is ``sigmoid(z)``."""
+    act = ACTIVATIONS[activation]
+    *hidden, (w_out, b_out) = params
+    h = x
+    for w, b in hidden:
+        h = act(h @ w + b)
+    return (h @ w_out + b_out)[:, 0]
+
+
+def loss(params: Params, x: jax.Array, y: jax.Array, activation: str = "sigmoid") -> jax.Array:
+    """Mean binary cross-entropy ``-mean(y log h + (1 - y) log(1 - h))`` with ``h = sigmoid(z)``.
+
+    Written as ``mean(softplus(z) - y z)``, the same function, which stays finite when
+    ``h`` rounds to exactly 0 or 1 in float32 (where ``log`` would give ``-inf``).
+    """
+    z = logits(params, x, activation)
+    return jnp.mean(jax.nn.softplus(z) - y * z)
+
+
+def gradient_norms(params: Params, x: jax.Array, y: jax.Array,
+                   activation: str = "sigmoid") -> jax.Array:
+    """Size of the loss gradient for each layer's weights: ``||dE/dW_l||``, shape ``(layers,)``."""
+    grads = jax.grad(loss)(params, x, y, activation)
+    return jnp.stack([jnp.sqrt(jnp.sum(gw**2)) for gw, _ in grads])
+
+
+# ----------------------------------------------------------------------------- many networks
+
+
+class Sweep(NamedTuple):
+    """What :func:`train_many` returns; the first axis of every array is the run.
+
+    - ``params``: final parameters, a list of ``(W, b)`` with a leading run axis;
+    - ``steps``: the steps at which ``loss`` and ``grad_norms`` were recorded (numpy),
+      0 (the start), ``record_every``, ``2 * record_every``, ... and always ``num_steps``;
+    - ``loss``: ``(runs, records)`` mean binary cross-entropy after ``steps[k]`` updates;
+    - ``grad_norms``: ``(runs, records, layers)``, ``||dE/dW_l||`` at those steps;
+    - ``outputs``: ``(runs, n)`` final outputs ``sigmoid(z)`` on the inputs;
+    - ``solved``: ``(runs,)`` True where every output is on the target's side of 0.5.
+    """
+
+    params: Params
+    steps: np.ndarray
+    loss: jax.Array
+    grad_norms: jax.Array
+    outputs: jax.Array
+    solved: jax.Array
+
+    @property
+    def final_loss(self) -> jax.Array:
+        """``(runs,)`` loss after the last step."""
+        return self.loss[:, -1]
+
+
+def train_many(
+    keys: jax.Array,
+    sizes: Sequence[int],
+    x: Any = XOR_X,
+    y: Any = XOR_Y,
+    *,
+    activation: str = "sigmoid",
+    lr: float,
+    num_steps: int,
+    record_every: int = 100,
+    init: str = "normal",
+    unroll: int = 1,
+) -> Sweep:
+    """Train one network of widths ``sizes`` per key in ``keys``, all at once.
+
+    Every run does ``num_steps`` steps of plain full-batch gradient descent,
+    ``params = params - lr * grad(loss)``, on the whole data set ``x`` (shape
+    ``(n, sizes[0])``) with 0/1 targets ``y`` (shape ``(n,)``). The hidden layers use
+    ``activation`` (a name in :data:`ACTIVATIONS`), the single output neuron a sigmoid;
+    the loss is the mean binary cross-entropy. ``init`` names the initialization
+    (:data:`INITS`; the labs' is ``"normal"``). The loss and the per-layer gradient
+    norms are recorded every ``record_every`` steps (keep the history small); ``unroll``
+    is passed to ``jax.lax.scan`` (a speed knob only). One compiled call does it all.
+    """
+    keys, sizes, x, y = _check_args(keys, sizes, x, y, activation, lr, num_steps,
+                                    record_every, init, unroll)
+    params = jax.vmap(lambda k: init_params(k, sizes, init))(keys)
+    num_chunks, rest = divmod(num_steps, record_every)
+    final, losses, norms, outputs = _train(params, x, y, jnp.float32(lr), activation,
+                                           num_chunks, record_every, rest, unroll)
+    steps = np.arange(num_chunks + 1) * record_every
+    if rest:
+        steps = np.append(steps, num_steps)
+    solved = jnp.all((outputs > 0.5) == (y > 0.5), axis=-1)
+    return Sweep(final, steps, losses, norms, outputs, solved)
+
+
+@functools.partial(jax.jit, static_argnums=(4, 5, 6, 7, 8))
+def _train(params, x, y, lr, activation, num_chunks, record_every, rest, unroll):
+    """The whole training of every run: scan over chunks of ``record_every`` steps."""
+    grad_all = jax.vmap(jax.grad(loss), in_axes=(0, None, None, None))
+
+    def step(params, _):
+        grads = grad_all(params, x, y, activation)
+        return jax.tree.map(lambda p, g: p - lr * g, params, grads), None
+
+    def record(params):
+        losses = jax.vmap(loss, in_axes=(0, None, None, None))(params, x, y, activation)
+        norms = jax.vmap(gradient_norms, in_axes=(0, None, None, None))(params, x, y, activation)
+        return losses, norms
+
+    def chunk(params, _):
+        params, _ = jax.lax.scan(step, params, None, length=record_every, unroll=unroll)
+        return params, record(params)
+
+    first = record(params)
+    params, (losses, norms) = jax.lax.scan(chunk, params, None, length=num_chunks)
+    losses = jnp.concatenate([first[0][:, None], losses.T], axis=1)
+    norms = jnp.concatenate([first[1][:, None], jnp.moveaxis(norms, 0, 1)], axis=1)
+    if rest:
+        params, _ = jax.lax.scan(step, params, None, length=rest, unroll=unroll)
+        last = record(params)
+        losses = jnp.concatenate([losses, last[0][:, None]], axis=1)
+        norms = jnp.concatenate([norms, last[1][:, None]], axis=1)
+    outputs = jax.nn.sigmoid(jax.vmap(logits, in_axes=(0, None, None))(params, x, activation))
+    return params, losses, norms, outputs
+
+
+# ----------------------------------------------------------------------------- reading a sweep
+
+
+def dead_units(params: Params, x: Any = XOR_X, activation: str = "relu") -> list[jax.Array]:
+    """Which hidden units are *dead*: pre-activation ``<= 0`` on every input in ``x``.
+
+    A dead ReLU unit outputs 0 and passes back a zero gradient on every input, so
+    gradient descent can never revive it. Returns one boolean array per hidden layer,
+    shape ``(width,)`` for one network or ``(runs, width)`` for a sweep's ``params``.
+    """
+    _check_name("activation", activation, ACTIVATIONS)
+    if not isinstance(params, (list, tuple)) or len(params) < 2:
+        raise ValueError("dead_units needs params with at least one hidden layer, "
+                         "a list of (W, b) as train_many or init_params returns")
+    x = jnp.asarray(x, jnp.float32)
+    if jnp.ndim(params[0][0]) == 3:
+        return jax.vmap(lambda p: dead_units(p, x, activation))(params)
+    if x.ndim != 2 or x.shape[1] != jnp.shape(params[0][0])[0]:
+        raise ValueError(f"x must have shape (n, {jnp.shape(params[0][0])[0]}), got {x.shape}")
+    act = ACTIVATIONS[activation]
+    h, dead = x, []
+    for w, b in params[:-1]:
+        z = h @ w + b
+        dead.append(jnp.all(z <= 0, axis=0))
+        h = act(z)
+    return dead
+
+
+def steps_to_loss(run: Sweep, threshold: float) -> np.ndarray:
+    """First recorded step at which each run's loss is ``<= threshold`` (``inf`` if never)."""
+    if not isinstance(run, Sweep):
+        raise TypeError(f"steps_to_loss needs a Sweep from train_many, got {type(run).__name__}")
+    if not (isinstance(threshold, (int, float)) and threshold > 0):
+        raise ValueError(f"threshold must be a positive number, got {threshold!r}")
+    below = np.asarray(run.loss) <= threshold
+    first = np.argmax(below, axis=1)
+    return np.where(below.any(axis=1), run.steps[first], np.inf)
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _check_name(kind: str, name: Any, valid: Any) -> None:
+    if not isinstance(name, str) or name not in valid:
+        raise ValueError(f"unknown {kind} {name!r}; valid names are: {', '.join(valid)}")
+
+
+def _check_positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def _check_args(keys, sizes, x, y, activation, lr, num_steps, record_every, init, unroll):
+    """Every argument check of :func:`train_many`; returns cleaned keys, sizes, x, y."""
+    _check_name("activation", activation, ACTIVATIONS)
+    _check_name("init", init, INITS)
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"sizes must be a sequence of layer widths such as (2, 2, 1), "
+                        f"got {sizes!r}")
+    sizes = tuple(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"every width in sizes must be a positive int, got {sizes}")
+    if sizes[-1] != 1:
+        raise ValueError(f"the output layer must be one sigmoid neuron (sizes[-1] == 1), "
+                         f"got sizes {sizes}")
+    if not (isinstance(keys, jax.Array) and jnp.issubdtype(keys.dtype, jax.dtypes.prng_key)
+            and keys.ndim == 1 and keys.shape[0] >= 1):
+        raise TypeError("keys must be a 1-D array of PRNG keys, e.g. "
+                        "jax.random.split(jax.random.key(0), 1000)")
+    x = jnp.asarray(x, jnp.float32)
+    y = jnp.asarray(y, jnp.float32)
+    if x.ndim != 2 or x.shape[1] != sizes[0]:
+        raise ValueError(f"x must have shape (n, {sizes[0]}) for sizes {sizes}, got {x.shape}")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"y must hold one target per row of x, shape ({x.shape[0]},), "
+                         f"got {y.shape}")
+    if not bool(jnp.all((y == 0) | (y == 1))):
+        raise ValueError("y must hold 0/1 targets")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not (
+            math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    _check_positive_int("num_steps", num_steps)
+    _check_positive_int("record_every", record_every)
+    _check_positive_int("unroll", unroll)
+    if record_every > num_steps:
+        raise ValueError(f"record_every ({record_every}) must not exceed num_steps "
+                         f"({num_steps})")
+    return keys, sizes, x, y
