@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import drawing as D
 from helpers import graph as G
 from helpers.graph import Node, backward_order, capsule, draw_graph, formula, gate
 
@@ -321,7 +322,7 @@ def test_label_stacks_of_different_wires_stand_apart(name, monkeypatch):
     assert crowded_stacks(fig) == []
     plt.close(fig)
     if name == "p. 22":                         # the check can fail: without the wider lanes
-        monkeypatch.setattr(G, "_STACKED", 1.0)  # "−0.3775 / −0.5 / b" read as one stack
+        monkeypatch.setattr(D, "_STACKED", 1.0)  # "−0.3775 / −0.5 / b" read as one stack
         fig = draw_graph(E, fontsize=10, max_width=13)
         assert crowded_stacks(fig)
         plt.close(fig)
@@ -332,7 +333,7 @@ def test_constants_get_no_gradient_label():
     E = ((W * 1 - 1) ** 2 + 0.1 * W ** 2).named("E")
     E.backward()
     consts = [n for n in G.topological_order(E) if n.op == "const"]
-    const_grads = {G._fmt(c.grad) for c in consts}
+    const_grads = {D._fmt(c.grad) for c in consts}
     assert const_grads == {"12", "−4", "9"}
 
     def green(fig):
@@ -347,7 +348,7 @@ def test_constants_get_no_gradient_label():
         assert {"4", "0.6", "Σ 4.6"} <= set(green(fig))
         plt.close(fig)
     fig = draw_graph(E, grads=[consts[-1]])     # asked for by node: shown
-    assert green(fig) == [G._fmt(consts[-1].grad)]
+    assert green(fig) == [D._fmt(consts[-1].grad)]
     plt.close(fig)
 
 

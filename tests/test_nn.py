@@ -345,3 +345,80 @@ def test_fit_and_evaluate_reject_bad_input():
         nn.evaluate(params, x, y, batch_size=0)
     with pytest.raises(ValueError, match=r"y must be class indices in \[0, 2\]"):
         nn.evaluate(params, x, y - 1)
+
+
+# ----------------------------------------------------------------------------- count_params
+
+
+def test_count_params():
+    assert nn.count_params(nn.init_mlp(KEY, [784, 10])) == 7_850
+    assert nn.count_params(nn.init_mlp(KEY, [784, 256, 256, 10])) == 269_322
+    assert nn.count_params(nn.init_mlp(KEY, [25, 16, 16, 9, 9])) == 881 + 50   # p. 62
+    assert nn.count_params({"a": np.zeros((2, 3)), "b": [jnp.ones(4)]}) == 10
+    assert nn.count_params([]) == 0
+    with pytest.raises(TypeError, match="pytree of arrays.*str"):
+        nn.count_params([(np.zeros(3), "b")])
+    with pytest.raises(TypeError, match="pytree of arrays.*int"):
+        nn.count_params([3])
+
+
+# ----------------------------------------------------------------------------- early stopping
+
+_ES = {"key": jax.random.key(3), "batch_size": 32, "lr": 1e-2, "progress": False}
+
+
+def test_early_stopping_stops_and_restores_the_best_parameters():
+    x, y = _toy_problem(seed=2)
+    # Validation labels that have nothing to do with x: the better the fit to the training
+    # labels, the worse the validation loss, so it must stop early.
+    y_val = jnp.roll(y, 1)
+    params = nn.init_mlp(KEY, [8, 16, 3])
+    best, history = nn.fit(params, x, y, num_epochs=40, val_data=(x, y_val), patience=3, **_ES)
+    stopped, best_epoch = history["stopped_epoch"], history["best_epoch"]
+    assert 1 <= best_epoch < stopped < 40
+    assert stopped == best_epoch + 3
+    assert len(history["val_loss"]) == len(history["train_loss"]) == stopped
+    assert len(history["val_accuracy"]) == stopped
+    assert best_epoch == 1 + int(np.argmin(history["val_loss"]))
+    # The returned parameters are those of the best epoch, not of the last one.
+    loss, acc = nn.evaluate(best, x, y_val)
+    assert loss == pytest.approx(history["val_loss"][best_epoch - 1], rel=1e-5)
+    assert acc == pytest.approx(history["val_accuracy"][best_epoch - 1])
+    assert loss < history["val_loss"][-1] - 1e-3
+    # ... and equal to training best_epoch epochs without early stopping (same key).
+    plain, plain_history = nn.fit(params, x, y, num_epochs=best_epoch, val_data=(x, y_val), **_ES)
+    assert "best_epoch" not in plain_history
+    assert plain_history["val_loss"] == history["val_loss"][:best_epoch]
+    for a, b in zip(jax.tree.leaves(plain), jax.tree.leaves(best), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_does_not_stop_while_the_validation_loss_falls():
+    x, y = _toy_problem(seed=4)
+    x_val, y_val = _toy_problem(n=128, seed=4)   # the same blobs: learnable
+    params = nn.init_mlp(KEY, [8, 16, 3])
+    kwargs = {**_ES, "lr": 1e-3, "num_epochs": 8, "val_data": (x_val, y_val)}
+    trained, history = nn.fit(params, x, y, patience=2, **kwargs)
+    assert np.all(np.diff(history["val_loss"]) < 0)
+    assert history["stopped_epoch"] == history["best_epoch"] == 8
+    last, _ = nn.fit(params, x, y, **kwargs)
+    for a, b in zip(jax.tree.leaves(last), jax.tree.leaves(trained), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_rejects_bad_input():
+    x, y = _toy_problem(n=64)
+    params = nn.init_mlp(KEY, [8, 4, 3])
+    kwargs = {**_ES, "num_epochs": 2}
+    cases = [
+        ({"patience": 2}, ValueError, "patience.*needs val_data"),
+        ({"patience": 0, "val_data": (x, y)}, ValueError, "patience must be an int >= 1"),
+        ({"patience": True, "val_data": (x, y)}, ValueError, "patience must be an int"),
+        ({"patience": 1.5, "val_data": (x, y)}, ValueError, "patience must be an int"),
+        ({"val_data": x}, TypeError, r"val_data must be a pair \(x, y\)"),
+        ({"val_data": (x[:, :3], y)}, ValueError, r"val_data\[0\] must have shape \(n, 8\)"),
+        ({"val_data": (x, y + 5)}, ValueError, r"val_data\[1\] must be class indices"),
+    ]
+    for extra, error, match in cases:
+        with pytest.raises(error, match=match):
+            nn.fit(params, x, y, **{**kwargs, **extra})

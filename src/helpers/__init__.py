@@ -2,13 +2,15 @@
 
 Only what repeats across chapters lives here: the data sets, the book's figure
 style, its slider figures, the scalar computational-graph engine
-(:mod:`helpers.graph`) and the network training loop (:mod:`helpers.nn`). Each chapter first shows a mechanism in full, then may call the
-helper that does the same.
+(:mod:`helpers.graph`), its drawing and the network diagrams (:mod:`helpers.drawing`)
+and the network training loop (:mod:`helpers.nn`). Each chapter first shows a
+mechanism in full, then may call the helper that does the same.
 """
 
-from . import graph, nn
+from . import drawing, graph, nn
 from .data import MNIST, load_mnist
-from .graph import Node, capsule, draw_graph
+from .drawing import draw_graph, draw_network
+from .graph import Node, capsule
 from .plotting import PALETTE, ROLE_COLORS, set_style
 from .slider import SliderFigure, slider_figure
 
@@ -21,6 +23,8 @@ __all__ = [
     "SliderFigure",
     "capsule",
     "draw_graph",
+    "draw_network",
+    "drawing",
     "graph",
     "nn",
     "load_mnist",

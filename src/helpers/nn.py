@@ -29,6 +29,7 @@ __all__ = [
     "WEIGHT_INITS",
     "accuracy",
     "adam",
+    "count_params",
     "cross_entropy",
     "evaluate",
     "fit",
@@ -144,6 +145,20 @@ def _init_layer(key, fan_in: int, fan_out: int, weights: str, biases: str):
     else:
         b = jax.random.normal(kb, (fan_out,), jnp.float32)
     return w, b
+
+
+def count_params(params: Any) -> int:
+    """The number of numbers in ``params``: the sizes of all its arrays added up.
+
+    Works on any pytree of arrays, e.g. the ``[(W, b), ...]`` of :func:`init_mlp`:
+    784→10 has 784·10 weights + 10 biases = 7,850.
+    """
+    leaves = jax.tree.leaves(params)
+    for leaf in leaves:
+        if not hasattr(leaf, "shape") or isinstance(leaf, (str, bytes)):
+            raise TypeError(f"count_params expects a pytree of arrays (such as a list of "
+                            f"(W, b)), found a leaf {type(leaf).__name__} {leaf!r:.40}")
+    return sum(math.prod(leaf.shape) for leaf in leaves)
 
 
 def _check_params(params: Any) -> tuple[int, int]:
@@ -487,8 +502,10 @@ def fit(
     activation: str = "relu",
     dropout_rate: float = 0.0,
     eval_data: tuple[jax.Array, jax.Array] | None = None,
+    val_data: tuple[jax.Array, jax.Array] | None = None,
+    patience: int | None = None,
     progress: bool = True,
-) -> tuple[Params, dict[str, list[float]]]:
+) -> tuple[Params, dict[str, Any]]:
     """Train ``params`` by mini-batch gradient descent on softmax cross-entropy.
 
     ``x_train`` is float32 ``(n, n_in)`` (see :func:`prepare_images`) and ``y_train``
@@ -504,8 +521,15 @@ def fit(
     Returns the trained parameters and a history, a dict of lists with one entry per
     epoch: ``"train_loss"`` (mean over the epoch's batches), ``"epoch_time"`` (seconds
     of training, excluding compilation and evaluation) and, when ``eval_data=(x, y)`` is
-    given, ``"eval_loss"`` and ``"eval_accuracy"``. ``progress`` shows a tqdm bar that
-    advances once per epoch.
+    given, ``"eval_loss"`` and ``"eval_accuracy"``; with ``val_data=(x, y)`` also
+    ``"val_loss"`` and ``"val_accuracy"``. ``progress`` shows a tqdm bar that advances
+    once per epoch.
+
+    Early stopping: with ``val_data`` and ``patience=k``, training stops once ``k``
+    epochs in a row brought no lower validation loss than the best so far, and the
+    parameters of the best epoch are returned (not the last ones); the history then
+    also holds ``"best_epoch"`` and ``"stopped_epoch"`` (the last epoch trained), both
+    counted from 1.
     """
     _check_name("activation", activation, tuple(ACTIVATIONS))
     rate = _check_dropout_rate(dropout_rate)
@@ -528,6 +552,18 @@ def fit(
         if not isinstance(eval_data, (tuple, list)) or len(eval_data) != 2:
             raise TypeError("eval_data must be a pair (x, y) or None")
         _check_data(params, eval_data[0], eval_data[1], ("eval_data[0]", "eval_data[1]"))
+    if val_data is not None:
+        if not isinstance(val_data, (tuple, list)) or len(val_data) != 2:
+            raise TypeError("val_data must be a pair (x, y) or None")
+        _check_data(params, val_data[0], val_data[1], ("val_data[0]", "val_data[1]"))
+    if patience is not None:
+        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or (
+            patience < 1
+        ):
+            raise ValueError(f"patience must be an int >= 1 (epochs) or None, got {patience!r}")
+        if val_data is None:
+            raise ValueError("early stopping (patience) needs val_data=(x_val, y_val): "
+                             "it watches the validation loss")
     if optimizer is None:
         try:
             optimizer = _default_optimizer(lr)
@@ -545,6 +581,9 @@ def fit(
     if eval_data is not None:
         x_eval = jnp.asarray(eval_data[0], jnp.float32)
         y_eval = jnp.asarray(eval_data[1], jnp.int32)
+    if val_data is not None:
+        x_val = jnp.asarray(val_data[0], jnp.float32)
+        y_val = jnp.asarray(val_data[1], jnp.int32)
 
     try:
         epoch_fn = _make_epoch(optimizer, activation, rate, num_batches, batch_size)
@@ -553,10 +592,14 @@ def fit(
     key, sub = jax.random.split(key)
     compiled = epoch_fn.lower(params, opt_state, x, y, sub).compile()
 
-    history: dict[str, list[float]] = {"train_loss": [], "epoch_time": []}
+    history: dict[str, Any] = {"train_loss": [], "epoch_time": []}
     if eval_data is not None:
         history["eval_loss"] = []
         history["eval_accuracy"] = []
+    if val_data is not None:
+        history["val_loss"] = []
+        history["val_accuracy"] = []
+    best = (math.inf, 0, None)  # (validation loss, epoch, a copy of those parameters)
 
     bar = None
     if progress:
@@ -577,9 +620,22 @@ def fit(
             history["eval_loss"].append(e_loss)
             history["eval_accuracy"].append(e_acc)
             postfix.update(eval_loss=f"{e_loss:.4f}", eval_acc=f"{e_acc:.4f}")
+        if val_data is not None:
+            v_loss, v_acc = _evaluate(params, x_val, y_val, act, 10_000)
+            history["val_loss"].append(v_loss)
+            history["val_accuracy"].append(v_acc)
+            postfix.update(val_loss=f"{v_loss:.4f}", val_acc=f"{v_acc:.4f}")
         if bar is not None:
             bar.set_postfix(postfix)
             bar.update(1)
+        if patience is not None:
+            if v_loss < best[0]:  # a copy: the next epoch reuses the buffers of params
+                best = (v_loss, epoch + 1, jax.tree.map(jnp.copy, params))
+            elif epoch + 1 - best[1] >= patience:
+                break
     if bar is not None:
         bar.close()
+    if patience is not None:
+        history["best_epoch"], history["stopped_epoch"] = best[1], epoch + 1
+        params = best[2]
     return params, history
