@@ -149,3 +149,91 @@ def test_appendix_pages_are_in_the_toc():
     for path in [*APPENDIX_NOTEBOOKS, *(ROOT / "appendix").glob("*.md")]:
         assert f"appendix/{path.stem}" in files, f"{path.name} is not in _toc.yml"
     assert "glossary" in files
+
+
+# ------------------------------------------------------------------ the lecture against the book
+LECTURE_VS_BOOK = ROOT / "appendix" / "lecture_vs_book.ipynb"
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def _stored_glue(path: Path) -> dict[str, str]:
+    """{name: text/plain} of the glue outputs stored in a notebook."""
+    glued = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("scrapbook")
+            if meta:
+                glued[meta["name"]] = output["data"][meta.get("mime_prefix", "") + "text/plain"]
+    return glued
+
+
+@pytest.fixture(scope="module")
+def page_code():
+    """Run the page's code (its code cells after the setup cell) here, without a kernel.
+
+    Returns (namespace, glued): the page's functions, and what it glued this time.
+    """
+    import os
+
+    first, *rest = _code_cells(LECTURE_VS_BOOK)[1:]
+    namespace: dict = {}
+    glued: dict[str, str] = {}
+    cwd = os.getcwd()
+    os.chdir(ROOT / "appendix")  # the page runs in appendix/, as nbval runs it
+    try:
+        exec(compile(first.source, str(LECTURE_VS_BOOK), "exec"), namespace)  # its functions
+        namespace["glue"] = lambda name, value: glued.__setitem__(
+            name, value if isinstance(value, str) else repr(value))
+        for cell in rest:
+            exec(compile(cell.source, str(LECTURE_VS_BOOK), "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+    return namespace, glued
+
+
+def test_lecture_vs_book_page_agrees_with_the_chapters_outputs(page_code):
+    """Re-reading the chapters now gives exactly what the page stored: else re-execute it."""
+    _, fresh = page_code
+    stored = _stored_glue(LECTURE_VS_BOOK)
+    assert fresh, "the page glued nothing"
+    changed = {k: (stored.get(k), v) for k, v in fresh.items() if stored.get(k) != v}
+    assert not changed, (
+        "appendix/lecture_vs_book.ipynb disagrees with the chapters (stored, now): "
+        f"{changed}; re-run: python scripts/execute.py appendix/lecture_vs_book.ipynb")
+
+
+def test_lecture_vs_book_table_pastes_only_values_the_page_glues():
+    text = "\n".join(c.source for c in nbformat.read(LECTURE_VS_BOOK, as_version=4).cells
+                     if c.cell_type == "markdown")
+    pasted = set(re.findall(r"\{glue:text\}`(\w+)`", text))
+    stored = _stored_glue(LECTURE_VS_BOOK)
+    assert pasted and pasted <= set(stored), f"pasted but never glued: {pasted - set(stored)}"
+    for key in ("lab_21", "lab_22", "lab_23", "lab_24"):
+        assert "%" in stored[f"{key}_book"], f"{key}: no measurement from its chapter"
+
+
+def test_lecture_vs_book_reads_glued_results_before_printed_lines(page_code, tmp_path):
+    """The contract for chapters: a glue output named lab_NN wins over printed lines."""
+    namespace, _ = page_code
+    nb = nbformat.v4.new_notebook()
+    printed = nbformat.v4.new_code_cell("")
+    printed.outputs = [nbformat.v4.new_output(
+        "stream", name="stdout",
+        text="lab 22, seed 0: test accuracy 94.74 %  (0.55 s per epoch)\n"
+             "lab 22, seed 1: test accuracy 94.93 %  (0.57 s per epoch)\n")]
+    nb.cells = [printed]
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    assert namespace["chapter_results"](path) == {
+        "lab_22": {"accuracy": [94.74, 94.93], "epoch_seconds": 0.56}}
+    glued = nbformat.v4.new_code_cell("")
+    glued.outputs = [nbformat.v4.new_output(
+        "display_data", data={GLUE_PREFIX + "text/plain": "{'solved': 731, 'seeds': 1000, "
+                                                           "'sweep_seconds': 2.5}"},
+        metadata={"scrapbook": {"name": "lab_19", "mime_prefix": GLUE_PREFIX}})]
+    nb.cells.append(glued)
+    nbformat.write(nb, path)
+    result = namespace["chapter_results"](path)
+    assert result == {"lab_19": {"solved": 731, "seeds": 1000, "sweep_seconds": 2.5}}
+    assert namespace["book_figure"](result["lab_19"]) == "solves XOR for 731 of 1,000 seeds"
+    assert namespace["time_figure"](result["lab_19"]) == "2.5 s for all seeds"
