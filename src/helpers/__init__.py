@@ -3,11 +3,12 @@
 Only what repeats across chapters lives here: the data sets, the book's figure
 style, its slider figures, the scalar computational-graph engine
 (:mod:`helpers.graph`), its drawing and the network diagrams (:mod:`helpers.drawing`)
-and the network training loop (:mod:`helpers.nn`). Each chapter first shows a
+the network training loop (:mod:`helpers.nn`) and the lecture's MNIST labs
+(:mod:`helpers.labs`). Each chapter first shows a
 mechanism in full, then may call the helper that does the same.
 """
 
-from . import drawing, graph, nn
+from . import drawing, graph, labs, nn
 from .data import MNIST, load_mnist
 from .drawing import draw_graph, draw_network
 from .graph import Node, capsule
@@ -26,6 +27,7 @@ __all__ = [
     "draw_network",
     "drawing",
     "graph",
+    "labs",
     "nn",
     "load_mnist",
     "set_style",

@@ -1,0 +1,96 @@
+"""Tests of helpers.labs: the labs' settings are the author's scripts', and a tiny run."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import helpers.nn as nn
+from helpers.labs import LABS, Lab, final_accuracy, run_lab, table
+
+
+def test_settings_match_the_scripts():
+    # github.com/yungbyun/myml: tf.random_normal is N(0, 1); xavier_initializer() is uniform.
+    expected = {   # sizes, weights, biases, epochs, dropout, slide %, script log %
+        "21": ((784, 10), "normal", "normal", 15, 0.0, 90.23, ()),
+        "22": ((784, 256, 256, 10), "normal", "normal", 15, 0.0, 94.55, (94.55,)),
+        "23": ((784, 256, 256, 10), "xavier_uniform", "normal", 15, 0.0, 97.23, (97.83,)),
+        "24": ((784, 512, 512, 512, 512, 10), "xavier_uniform", "normal", 15, 0.0, 97.83, ()),
+        "24 (3 epochs)": ((784, 512, 512, 512, 512, 10), "xavier_uniform", "normal", 3, 0.0,
+                          97.83, (97.24,)),
+        "25": ((784, 512, 512, 512, 512, 10), "xavier_uniform", "normal", 15, 0.3, 98.13,
+               (98.04, 98.13)),
+    }
+    assert list(LABS) == list(expected)
+    for key, (sizes, weights, biases, epochs, rate, slide, logs) in expected.items():
+        lab = LABS[key]
+        assert (lab.sizes, lab.weights, lab.biases, lab.num_epochs, lab.dropout_rate,
+                lab.lecture, lab.logs) == (sizes, weights, biases, epochs, rate, slide, logs), key
+        assert (lab.batch_size, lab.lr) == (100, 1e-3)
+        assert lab.script.startswith(key[:2] + "_") and lab.script.endswith(".py")
+    assert LABS["24"].script == LABS["24 (3 epochs)"].script == "24_mnist_nn_deep.py"
+    # the slides' 23/24 figures match the other script's log (the swap chapter 9 explains)
+    assert round(LABS["23"].lecture, 1) == round(LABS["24 (3 epochs)"].logs[0], 1) == 97.2
+    assert LABS["24"].lecture == LABS["23"].logs[0] == 97.83
+    assert max(LABS["25"].logs) == LABS["25"].lecture            # the lecture's best network
+    assert [LABS[k].num_params for k in ("21", "22", "24")] == [7_850, 269_322, 1_195_018]
+    assert LABS["22"].network == "784-256-256-10"
+
+
+def _blobs(n=300, d=8, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, d)) * 3
+    y = rng.integers(0, k, size=n).astype(np.int32)
+    x = (centres[y] + rng.normal(size=(n, d)) * 0.3).astype(np.float32)
+    return jnp.asarray(x), jnp.asarray(y)
+
+
+TINY = Lab("tiny", "none.py", 0, (8, 16, 3), "xavier_uniform", "zeros", 3, 50.0,
+           batch_size=50, lr=1e-2)
+
+
+def test_a_tiny_run():
+    data = _blobs()
+    params, history = run_lab(TINY, 0, data, eval_data=data)
+    assert [w.shape for w, _ in params] == [(8, 16), (16, 3)]
+    assert len(history["train_loss"]) == len(history["eval_accuracy"]) == 3
+    assert final_accuracy(history) == 100 * history["eval_accuracy"][-1] > 90
+    # the same as init_mlp + fit with the keys split from key(seed)
+    k_init, k_fit = jax.random.split(jax.random.key(0))
+    by_hand = nn.init_mlp(k_init, TINY.sizes, weights=TINY.weights, biases=TINY.biases)
+    by_hand, _ = nn.fit(by_hand, *data, key=k_fit, num_epochs=3, batch_size=50, lr=1e-2,
+                        progress=False)
+    for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(by_hand), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # another seed, another result; dropout and the epochs come from the lab
+    other, _ = run_lab(TINY, 1, data)
+    assert not np.array_equal(other[0][0], params[0][0])
+    dropped, h = run_lab(TINY._replace(dropout_rate=0.5, num_epochs=2), 0, data)
+    assert len(h["train_loss"]) == 2 and not np.array_equal(dropped[0][0], params[0][0])
+
+
+def test_table():
+    text = table([(LABS["22"], [94.74]), (LABS["23"], [97.9, 98.0, 98.1])])
+    lines = text.splitlines()
+    assert len(lines) == 3 and "script log" in lines[0]
+    assert lines[1].startswith("lab 22") and "94.55" in lines[1] and "94.74 % (1 seed)" in lines[1]
+    assert "N(0, 1)" in lines[1] and "Xavier" in lines[2]
+    assert lines[2].endswith("98.00 ± 0.10 % (3 seeds)") and "97.83" in lines[2]
+
+
+def test_bad_input_raises_clear_errors():
+    data = _blobs(n=100)
+    with pytest.raises(TypeError, match="lab must be a Lab"):
+        run_lab("22", 0, data)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        run_lab(TINY, 0.5, data)
+    with pytest.raises(TypeError, match=r"data must be the pair \(x_train, y_train\)"):
+        run_lab(TINY, 0, data[0])
+    with pytest.raises(ValueError, match="train with eval_data"):
+        final_accuracy({"train_loss": [1.0]})
+    with pytest.raises(ValueError, match="non-empty"):
+        table([(LABS["21"], [])])
+    with pytest.raises(TypeError, match="each row must be"):
+        table([("lab 21", [90.0])])
