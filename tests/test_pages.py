@@ -237,3 +237,74 @@ def test_lecture_vs_book_reads_glued_results_before_printed_lines(page_code, tmp
     assert result == {"lab_19": {"solved": 731, "seeds": 1000, "sweep_seconds": 2.5}}
     assert namespace["book_figure"](result["lab_19"]) == "solves XOR for 731 of 1,000 seeds"
     assert namespace["time_figure"](result["lab_19"]) == "2.5 s for all seeds"
+
+
+# ------------------------------------------------------------------ offline search
+SEARCH_TERMS = ["backpropagation", "역전파", "vanishing gradient", "사라지는 영향력"]
+
+
+def search_offline(html: Path, query: str) -> tuple[list[str], list[str]]:
+    """Search the built book in headless Chromium with every request off the book refused.
+
+    Opens the front page, types `query` into the theme's search field and presses Enter, as a
+    reader does. Returns (the result links' addresses, problems seen: network requests, errors).
+    """
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium: `apt-get install chromium` to run the offline search check")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_address[1]}"
+    problems: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                        args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+            def route(r):
+                if r.request.url.startswith(site):
+                    r.continue_()
+                else:
+                    problems.append(f"network request: {r.request.url}")
+                    r.abort()
+
+            page.route("**/*", route)
+            page.goto(f"{site}/intro.html", wait_until="load")
+            page.keyboard.press("Control+k")  # the theme's search shortcut opens the field
+            field = page.locator("input[name='q']:visible").first
+            field.fill(query)
+            field.press("Enter")
+            page.wait_for_url("**/search.html?q=*")
+            page.wait_for_function(  # Sphinx lists results one by one, then says it finished
+                "() => /Search finished/.test("
+                "document.querySelector('#search-results .search-summary')?.innerText ?? '')",
+                timeout=20_000)
+            links = page.eval_on_selector_all("#search-results ul.search li a",
+                                              "els => els.map(e => e.href)")
+            browser.close()
+    finally:
+        server.shutdown()
+    return links, problems
+
+
+@pytest.mark.parametrize("query", SEARCH_TERMS)
+def test_search_finds_the_glossary_offline(built_book, query):
+    html, _ = built_book
+    links, problems = search_offline(html, query)
+    assert any("/glossary.html" in link for link in links), (
+        f"searching {query!r} offline did not list the glossary: {links[:10]}")
+    assert not problems, problems
