@@ -85,6 +85,19 @@ def open_page(browser, site, name, theme="light"):
     return context, page, problems
 
 
+def visible_search_fields(page) -> list[str]:
+    """Every search field or search button a reader can see (sidebar, header bar, article)."""
+    return page.evaluate("""() => {
+        const fields = Array.from(document.querySelectorAll(
+            ".search-button-field, .search-button__button, input[type=search]"));
+        return fields
+            .filter(e => !fields.some(o => o !== e && o.contains(e)))  // count nested ones once
+            .filter(e => e.checkVisibility() && e.getBoundingClientRect().width > 0)
+            .map(e => (e.closest("header, nav, aside, article, .bd-sidebar-primary") || e).className
+                      .toString().split(" ")[0] || e.tagName);
+    }""")
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_offline(browser, site, name):
     context, page, problems = open_page(browser, site, name)
@@ -93,6 +106,8 @@ def test_page_renders_offline(browser, site, name):
         assert "\\(" not in text and "$$" not in text, "raw TeX left on the page"
         if page.locator("div.math, span.math").count():
             assert page.locator("mjx-container").count() > 0, "MathJax typeset nothing"
+        searches = visible_search_fields(page)
+        assert len(searches) == 1, f"{len(searches)} visible search fields, want 1: {searches}"
         broken = page.evaluate(
             "() => Array.from(document.querySelectorAll('article img'))"
             ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))")
@@ -133,6 +148,7 @@ def test_sliders_move_without_a_kernel(browser, site, name):
     context, page, problems = open_page(browser, site, name)
     try:
         sliders = page.locator(".helpers-slider")
+        assert sliders.count() >= 1, "every chapter has at least one slider that moves"
         for k in range(sliders.count()):
             slider = sliders.nth(k)
             slider.scroll_into_view_if_needed()

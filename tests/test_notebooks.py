@@ -52,6 +52,13 @@ def test_no_warnings_in_outputs(path):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_chapter_has_a_slider(path):
+    """At least one helpers.slider_figure, stored with its static HTML (it moves in the book)."""
+    html = ["".join(o.get("data", {}).get("text/html", "")) for c in code_cells(path) for o in c.outputs]
+    assert any('class="helpers-slider"' in h for h in html), f"{path.name}: no slider_figure"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_every_figure_has_alt_text(path):
     for c in code_cells(path):
         if any("image/png" in o.get("data", {}) for o in c.outputs):
