@@ -151,7 +151,6 @@ def train_many(
     num_steps: int,
     record_every: int = 100,
     init: str = "normal",
-    unroll: int = 1,
 ) -> Sweep:
     """Train one network of widths ``sizes`` per key in ``keys``, all at once.
 
@@ -161,51 +160,45 @@ def train_many(
     ``activation`` (a name in :data:`ACTIVATIONS`), the single output neuron a sigmoid;
     the loss is the mean binary cross-entropy. ``init`` names the initialization
     (:data:`INITS`; the labs' is ``"normal"``). The loss and the per-layer gradient
-    norms are recorded every ``record_every`` steps (keep the history small); ``unroll``
-    is passed to ``jax.lax.scan`` (a speed knob only). One compiled call does it all.
+    norms are recorded every ``record_every`` steps (keep the history small).
+
+    One compiled call does it all: a ``jax.lax.scan`` over the recording points, each
+    followed by a ``jax.lax.fori_loop`` over the steps up to the next one. The number of
+    steps is an input of that call, not part of its shape, so runs of the same network
+    with different ``num_steps`` or ``record_every`` reuse one compilation.
     """
     keys, sizes, x, y = _check_args(keys, sizes, x, y, activation, lr, num_steps,
-                                    record_every, init, unroll)
+                                    record_every, init)
     params = jax.vmap(lambda k: init_params(k, sizes, init))(keys)
-    num_chunks, rest = divmod(num_steps, record_every)
-    final, losses, norms, outputs = _train(params, x, y, jnp.float32(lr), activation,
-                                           num_chunks, record_every, rest, unroll)
-    steps = np.arange(num_chunks + 1) * record_every
-    if rest:
+    steps = np.arange(0, num_steps + 1, record_every)
+    if steps[-1] != num_steps:
         steps = np.append(steps, num_steps)
+    # after recording at steps[k], take steps[k + 1] - steps[k] gradient-descent steps
+    counts = jnp.asarray(np.diff(steps, append=num_steps), jnp.int32)
+    final, losses, norms, outputs = _train(params, x, y, jnp.float32(lr), counts, activation)
     solved = jnp.all((outputs > 0.5) == (y > 0.5), axis=-1)
     return Sweep(final, steps, losses, norms, outputs, solved)
 
 
-@functools.partial(jax.jit, static_argnums=(4, 5, 6, 7, 8))
-def _train(params, x, y, lr, activation, num_chunks, record_every, rest, unroll):
-    """The whole training of every run: scan over chunks of ``record_every`` steps."""
+@functools.partial(jax.jit, static_argnums=(5,))
+def _train(params, x, y, lr, counts, activation):
+    """The whole training of every run: record, then ``counts[k]`` steps, for every k."""
     grad_all = jax.vmap(jax.grad(loss), in_axes=(0, None, None, None))
+    loss_all = jax.vmap(jax.value_and_grad(loss), in_axes=(0, None, None, None))
 
-    def step(params, _):
+    def step(_, params):
         grads = grad_all(params, x, y, activation)
-        return jax.tree.map(lambda p, g: p - lr * g, params, grads), None
+        return jax.tree.map(lambda p, g: p - lr * g, params, grads)
 
-    def record(params):
-        losses = jax.vmap(loss, in_axes=(0, None, None, None))(params, x, y, activation)
-        norms = jax.vmap(gradient_norms, in_axes=(0, None, None, None))(params, x, y, activation)
-        return losses, norms
+    def record_then_train(params, count):
+        losses, grads = loss_all(params, x, y, activation)
+        norms = jnp.stack([jnp.sqrt(jnp.sum(gw**2, axis=(1, 2))) for gw, _ in grads], axis=-1)
+        params = jax.lax.fori_loop(0, count, step, params)
+        return params, (losses, norms)
 
-    def chunk(params, _):
-        params, _ = jax.lax.scan(step, params, None, length=record_every, unroll=unroll)
-        return params, record(params)
-
-    first = record(params)
-    params, (losses, norms) = jax.lax.scan(chunk, params, None, length=num_chunks)
-    losses = jnp.concatenate([first[0][:, None], losses.T], axis=1)
-    norms = jnp.concatenate([first[1][:, None], jnp.moveaxis(norms, 0, 1)], axis=1)
-    if rest:
-        params, _ = jax.lax.scan(step, params, None, length=rest, unroll=unroll)
-        last = record(params)
-        losses = jnp.concatenate([losses, last[0][:, None]], axis=1)
-        norms = jnp.concatenate([norms, last[1][:, None]], axis=1)
+    params, (losses, norms) = jax.lax.scan(record_then_train, params, counts)
     outputs = jax.nn.sigmoid(jax.vmap(logits, in_axes=(0, None, None))(params, x, activation))
-    return params, losses, norms, outputs
+    return params, losses.T, jnp.moveaxis(norms, 0, 1), outputs
 
 
 # ----------------------------------------------------------------------------- reading a sweep
@@ -260,7 +253,7 @@ def _check_positive_int(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
-def _check_args(keys, sizes, x, y, activation, lr, num_steps, record_every, init, unroll):
+def _check_args(keys, sizes, x, y, activation, lr, num_steps, record_every, init):
     """Every argument check of :func:`train_many`; returns cleaned keys, sizes, x, y."""
     _check_name("activation", activation, ACTIVATIONS)
     _check_name("init", init, INITS)
@@ -296,7 +289,6 @@ def _check_args(keys, sizes, x, y, activation, lr, num_steps, record_every, init
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     _check_positive_int("num_steps", num_steps)
     _check_positive_int("record_every", record_every)
-    _check_positive_int("unroll", unroll)
     if record_every > num_steps:
         raise ValueError(f"record_every ({record_every}) must not exceed num_steps "
                          f"({num_steps})")
