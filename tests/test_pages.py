@@ -94,6 +94,22 @@ def test_the_bibliography_holds_the_works_the_book_cites():
     assert cited <= set(entries), f"cited but not in references.bib: {cited - set(entries)}"
 
 
+def test_pending_markers_name_only_chapters_not_yet_in_the_book():
+    """Pages mark what waits for a chapter ("pending: chapters/NN_name"); once the chapter is in
+    the table of contents, the mark must go and the page link the chapter instead."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = {ch["file"] for part in toc["parts"] for ch in part["chapters"]}
+    texts = {"glossary.md": GLOSSARY.read_text()}
+    texts.update({p.name: "\n".join(c.source for c in nbformat.read(p, as_version=4).cells
+                                    if c.cell_type == "markdown") for p in APPENDIX_NOTEBOOKS})
+    stale = sorted({(name, chapter) for name, text in texts.items()
+                    for chapter in re.findall(r"pending: (chapters/\w+)", text) if chapter in listed})
+    assert not stale, (f"these chapters are in the book now; link them where the pages mark them "
+                       f"pending (and re-execute the notebook): {stale}")
+
+
 # ------------------------------------------------------------------ appendix notebooks
 # The checks of tests/test_notebooks.py that apply to pages which are not chapters
 # (nbval itself runs them when `pytest` collects appendix/, see pyproject's testpaths).
