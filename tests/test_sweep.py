@@ -173,3 +173,13 @@ def test_dead_units_bad_input():
         sweep.dead_units(sweep.init_params(jax.random.key(0), (2, 1)))
     with pytest.raises(ValueError, match=r"x must have shape \(n, 2\)"):
         sweep.dead_units(sweep.init_params(jax.random.key(0), SIZES), np.zeros((4, 3)))
+
+
+def test_initial_gradient_norms_match_one_network(keys):
+    norms = sweep.initial_gradient_norms(keys, SIZES, activation="relu")
+    one = sweep.gradient_norms(sweep.init_params(keys[2], SIZES), sweep.XOR_X, sweep.XOR_Y,
+                               "relu")
+    assert norms.shape == (8, 3)
+    np.testing.assert_allclose(np.asarray(norms[2]), np.asarray(one), rtol=1e-5)
+    with pytest.raises(ValueError, match="unknown activation"):
+        sweep.initial_gradient_norms(keys, SIZES, activation="gelu")

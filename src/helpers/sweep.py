@@ -42,6 +42,7 @@ __all__ = [
     "dead_units",
     "gradient_norms",
     "init_params",
+    "initial_gradient_norms",
     "logits",
     "loss",
     "steps_to_loss",
@@ -110,6 +111,20 @@ def gradient_norms(params: Params, x: jax.Array, y: jax.Array,
     """Size of the loss gradient for each layer's weights: ``||dE/dW_l||``, shape ``(layers,)``."""
     grads = jax.grad(loss)(params, x, y, activation)
     return jnp.stack([jnp.sqrt(jnp.sum(gw**2)) for gw, _ in grads])
+
+
+def initial_gradient_norms(keys: jax.Array, sizes: Sequence[int], x: Any = XOR_X,
+                           y: Any = XOR_Y, *, activation: str = "sigmoid",
+                           init: str = "normal") -> jax.Array:
+    """:func:`gradient_norms` at initialization for one network per key: ``(runs, layers)``."""
+    keys, sizes, x, y = _check_args(keys, sizes, x, y, activation, 1.0, 1, 1, init)
+    return _initial_gradient_norms(keys, x, y, sizes, activation, init)
+
+
+@functools.partial(jax.jit, static_argnums=(3, 4, 5))
+def _initial_gradient_norms(keys, x, y, sizes, activation, init):
+    params = jax.vmap(lambda k: init_params(k, sizes, init))(keys)
+    return jax.vmap(gradient_norms, in_axes=(0, None, None, None))(params, x, y, activation)
 
 
 # ----------------------------------------------------------------------------- many networks
