@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from helpers import drawing as D
 from helpers import graph as G
-from helpers.graph import Node, backward_order, capsule, draw_graph, formula, gate
+from helpers.graph import Node, backward_order, capsule, draw_graph, formula
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -39,6 +39,8 @@ EXPRESSIONS = {
     "binary cross-entropy": lambda F, x, w, y: (
         -(y * F.log(F.sigmoid(w * x + 0.5)) + (1 - y) * F.log(1 - F.sigmoid(w * x + 0.5)))),
     "20 sigmoids": lambda F, x, w, y: _chain(F, w * x, 20),
+    "division": lambda F, x, w, y: (w * x - y) / (x * x + 1) + 1 / (w * w + 0.5) - y / 3,
+    "quotient of quotients": lambda F, x, w, y: (x / (y * y + 1)) / (2 + w / (x * x + 1)),
 }
 
 
@@ -161,11 +163,19 @@ def test_formula():
     assert formula(w * (x + y)) == "w·(x + y)"
 
 
-def test_gate_by_name():
-    a = Node(2.0, "a")
-    assert gate("square", a).value == 4.0
-    assert gate("mul", a, 3).value == 6.0
-    assert gate("relu", -a).value == 0.0
+def test_division_gate():
+    a, b = Node(3.0, "a"), Node(2.0, "b")
+    q = a / b
+    assert q.value == 1.5 and q.op == "/"
+    assert q.local_grads == (0.5, -0.75)                  # 1/b and −a/b²
+    q.backward()
+    assert (a.grad, b.grad) == (0.5, -0.75)
+    assert (1 / b).value == 0.5 and (a / 4).value == 0.75  # constants on either side
+    assert formula(a / (b + 1)) == "a/(b + 1)"
+    assert formula((a + 1) / (a * b)) == "(a + 1)/(a·b)"
+    assert formula(a * b / 2) == "a·b/2"
+    assert D._local_symbol(q, 0) == "1/b" and D._local_symbol(q, 1) == "−a/b²"
+    assert not hasattr(G, "gate") and not hasattr(G, "GATES")   # dropped: no chapter used them
 
 
 @pytest.mark.parametrize("make, error, match", [
@@ -182,7 +192,8 @@ def test_gate_by_name():
     (lambda: Node(2.0) ** Node(2.0), TypeError, "non-constant"),
     (lambda: Node(-2.0) ** 0.5, ValueError, "non-integer power"),
     (lambda: Node(0.0) ** -1, ValueError, "0 \\*\\* -1"),
-    (lambda: gate("tanh", Node(1.0)), ValueError, "unknown gate 'tanh'"),
+    (lambda: Node(1.0, "a") / Node(0.0, "b"), ValueError, "division by zero: a / b"),
+    (lambda: 1 / Node(0.0), ValueError, "division by zero"),
     (lambda: Node(1.0).named(""), TypeError, "non-empty string"),
     (lambda: capsule(Node(1.0) * 2, [Node(3.0, "q")]), ValueError, "not in the graph"),
     (lambda: capsule(Node(1.0) * 2, [1.0]), TypeError, "must be Nodes"),

@@ -1,4 +1,4 @@
-"""Tests of helpers.nn: shapes, initialisation statistics, training, dropout and input checks."""
+"""Tests of helpers.nn: shapes, initialization statistics, training, dropout and input checks."""
 
 from __future__ import annotations
 
@@ -95,9 +95,9 @@ def test_init_normal_biases():
         (
             {"weights": "glorot"},
             ValueError,
-            r"unknown weight initialisation 'glorot'.*xavier_uniform",
+            r"unknown weight initialization 'glorot'.*xavier_uniform",
         ),
-        ({"biases": "ones"}, ValueError, r"unknown bias initialisation 'ones'.*zeros, normal"),
+        ({"biases": "ones"}, ValueError, r"unknown bias initialization 'ones'.*zeros, normal"),
         ({"sizes": [784]}, ValueError, "at least 2"),
         ({"sizes": [784, 0, 10]}, ValueError, "positive int"),
         ({"sizes": [784, 2.5, 10]}, ValueError, "positive int"),
@@ -341,7 +341,7 @@ def test_fit_and_evaluate_reject_bad_input():
     for args, kwargs, error, match in cases:
         with pytest.raises(error, match=match):
             nn.fit(*args, **{**fit_kwargs, **kwargs})
-    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         nn.evaluate(params, x, y, batch_size=0)
     with pytest.raises(ValueError, match=r"y must be class indices in \[0, 2\]"):
         nn.evaluate(params, x, y - 1)

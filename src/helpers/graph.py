@@ -38,17 +38,14 @@ import numbers
 from collections.abc import Iterable, Sequence
 
 __all__ = [
-    "GATES",
     "Node",
     "backward_order",
     "capsule",
     "exp",
     "formula",
-    "gate",
     "log",
     "relu",
     "sigmoid",
-    "square",
     "topological_order",
 ]
 
@@ -74,7 +71,7 @@ class Node:
         self.name = None
         if name is not None:
             self.named(name)
-        self.op = op                      # "input", "const", "*", "+", "-", "neg", "pow", ...
+        self.op = op                      # "input", "const", "*", "/", "+", "-", "neg", "pow", ...
         self.parents = tuple(parents)
         self.local_grads = tuple(float(g) for g in local_grads)
         if len(self.parents) != len(self.local_grads):
@@ -108,6 +105,14 @@ class Node:
         other = _as_node(other)
         return Node(self.value - other.value, op="-", parents=(self, other), local_grads=(1, -1))
 
+    def __truediv__(self, other) -> Node:
+        other = _as_node(other)          # d(a/b)/da = 1/b, d(a/b)/db = −a/b²
+        if other.value == 0:
+            raise ValueError(f"division by zero: {self.name or _num(self.value)} / "
+                             f"{other.name or '0'} is undefined")
+        return Node(self.value / other.value, op="/", parents=(self, other),
+                    local_grads=(1 / other.value, -self.value / other.value ** 2))
+
     def __neg__(self) -> Node:
         return Node(-self.value, op="neg", parents=(self,), local_grads=(-1,))
 
@@ -133,6 +138,9 @@ class Node:
     def __rsub__(self, other) -> Node:
         return _as_node(other) - self
 
+    def __rtruediv__(self, other) -> Node:
+        return _as_node(other) / self
+
     def sigmoid(self) -> Node:
         s = 0.5 * (1 + math.tanh(0.5 * self.value))   # = 1/(1+e^-v), without overflow
         return Node(s, op="sigmoid", parents=(self,), local_grads=(s * (1 - s),))
@@ -157,12 +165,9 @@ class Node:
     def backward(self) -> None:
         """Fill in ``node.grad = d(self)/d(node)`` for every node this one depends on."""
         order = topological_order(self)
-        for node in order:                # reset: a second backward must not add up
-            node.grad = 0.0
-        self.grad = 1.0
-        for node in reversed(order):      # consumers before the nodes they consume
-            for parent, local in zip(node.parents, node.local_grads, strict=True):
-                parent.grad += local * node.grad   # chain rule; += sums at forks
+        grads = _backward_sweep(self, order)   # fresh numbers: a second backward gives the same
+        for node in order:
+            node.grad = grads[id(node)]
 
     def edge_grad(self, parent_index: int) -> float:
         """The gradient flowing back along one input wire: local gradient × self.grad."""
@@ -196,26 +201,6 @@ def relu(x) -> Node:
     return _as_node(x).relu()
 
 
-def square(x) -> Node:
-    """x²; local gradient 2x."""
-    return _as_node(x) ** 2
-
-
-#: The gates by name, for :func:`gate`.
-GATES = {
-    "mul": lambda a, b: _as_node(a) * b, "add": lambda a, b: _as_node(a) + b,
-    "sub": lambda a, b: _as_node(a) - b, "neg": lambda a: -_as_node(a),
-    "square": square, "sigmoid": sigmoid, "log": log, "exp": exp, "relu": relu,
-}
-
-
-def gate(name: str, *inputs) -> Node:
-    """Apply a gate by name, e.g. ``gate("sigmoid", z)``; see :data:`GATES` for the names."""
-    if name not in GATES:
-        raise ValueError(f"unknown gate {name!r}; known gates: {', '.join(GATES)}")
-    return GATES[name](*inputs)
-
-
 def topological_order(output: Node, stop_at: Iterable[Node] = ()) -> list[Node]:
     """Every node ``output`` depends on, each after all of its parents (inputs first).
 
@@ -235,6 +220,23 @@ def topological_order(output: Node, stop_at: Iterable[Node] = ()) -> list[Node]:
 
     visit(output)
     return order
+
+
+def _backward_sweep(output: Node, order: list[Node], stop: set[int] = frozenset()
+                    ) -> dict[int, float]:
+    """The backward pass, shared by :meth:`Node.backward` and :func:`capsule`.
+
+    Returns d(output)/d(node) for every node of ``order`` (a topological order, inputs
+    first), keyed by ``id(node)``; nodes in ``stop`` pass nothing on to their parents.
+    """
+    grads = {id(node): 0.0 for node in order}
+    grads[id(output)] = 1.0
+    for node in reversed(order):          # consumers before the nodes they consume
+        if id(node) in stop:
+            continue
+        for parent, local in zip(node.parents, node.local_grads, strict=True):
+            grads[id(parent)] += local * grads[id(node)]   # chain rule; += sums at forks
+    return grads
 
 
 def backward_order(output: Node) -> list[Node]:
@@ -282,14 +284,8 @@ def capsule(output: Node, inputs: Sequence[Node], name: str | None = None,
         if id(x) not in inside:
             raise ValueError(f"capsule input {x.name or x!r} is not in the graph of "
                              f"{output.name or 'the output'}")
-    grads = {id(n): 0.0 for n in order}       # the same sweep as backward, kept private
-    grads[id(output)] = 1.0
     stop = {id(x) for x in inputs}
-    for node in reversed(order):
-        if id(node) in stop:
-            continue
-        for parent, local in zip(node.parents, node.local_grads, strict=True):
-            grads[id(parent)] += local * grads[id(node)]
+    grads = _backward_sweep(output, order, stop)   # the same sweep as backward
     if label is None:                          # inputs not listed are constants inside
         fixed = {n.name for n in order if not n.parents and id(n) not in stop and n.name}
         label = formula(output, substitute=fixed, stop_at=inputs)
@@ -300,7 +296,8 @@ def capsule(output: Node, inputs: Sequence[Node], name: str | None = None,
 
 
 # --- formulas -----------------------------------------------------------------------------
-_SYMBOLS = {"*": "×", "+": "+", "-": "−", "neg": "−", "sigmoid": "σ", "log": "log",
+#: How formulas and drawings write each gate.
+_SYMBOLS = {"*": "×", "/": "÷", "+": "+", "-": "−", "neg": "−", "sigmoid": "σ", "log": "log",
             "exp": "exp", "relu": "ReLU"}
 _SUPERSCRIPT = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
 
@@ -329,6 +326,8 @@ def formula(node: Node, substitute: Iterable[str] = (), stop_at: Iterable[Node] 
         args = [text(p) for p in n.parents]
         if n.op == "*":
             s = f"{_wrap(args[0], n.parents[0], '*')}·{_wrap(args[1], n.parents[1], '*')}"
+        elif n.op == "/":
+            s = f"{_wrap(args[0], n.parents[0], '/')}/{_wrap(args[1], n.parents[1], '/r')}"
         elif n.op in "+-":
             right = _wrap(args[1], n.parents[1], "-") if n.op == "-" else args[1]
             s = f"{args[0]} {_SYMBOLS[n.op]} {right}"
@@ -347,7 +346,8 @@ def _wrap(s: str, node: Node, context: str) -> str:
     """Parenthesise a compound sub-expression where precedence needs it."""
     if not s.startswith("\x00"):
         return s
-    needs = {"*": ("+", "-", "neg"), "-": ("+", "-"), "pow": ("*", "+", "-", "neg", "pow")}
+    needs = {"*": ("+", "-", "neg"), "-": ("+", "-"), "/": ("+", "-", "neg"),
+             "/r": ("*", "/", "+", "-", "neg"), "pow": ("*", "/", "+", "-", "neg", "pow")}
     op = node.op if node.op != "capsule" else node.inner.op
     return f"({s[1:]})" if op in needs[context] else s
 

@@ -117,7 +117,7 @@ def table(rows: Sequence[tuple[Lab, Sequence[float]]]) -> str:
     Columns: the lab, its network, weights, epochs, the slide's figure, the script log's
     figure(s), and the mean ± standard deviation over the seeds measured.
     """
-    lines = [f"{'':19s}{'network':21s}{'weights':>8s}{'epochs':>7s}{'slide':>8s}"
+    lines = [f"{'':19s}{'network':25s}{'weights':>8s}{'epochs':>7s}{'slide':>8s}"
              f"{'script log':>13s}   measured"]
     for lab, accuracies in rows:
         if not isinstance(lab, Lab):
@@ -127,7 +127,7 @@ def table(rows: Sequence[tuple[Lab, Sequence[float]]]) -> str:
             raise ValueError(f"{lab.name}: accuracies must be a non-empty list of numbers in %")
         spread = f" ± {acc.std(ddof=1):.2f}" if acc.size > 1 else ""
         logs = ", ".join(f"{v:.2f}" for v in lab.logs) or "-"
-        lines.append(f"{lab.name:19s}{lab.network:21s}{INIT_NAMES[lab.weights]:>8s}"
+        lines.append(f"{lab.name:19s}{lab.network:25s}{INIT_NAMES[lab.weights]:>8s}"
                      f"{lab.num_epochs:7d}{lab.lecture:7.2f}%{logs:>13s}   {acc.mean():.2f}"
                      f"{spread} % ({acc.size} seed{'s' if acc.size > 1 else ''})")
     return "\n".join(lines)
