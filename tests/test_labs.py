@@ -94,3 +94,13 @@ def test_bad_input_raises_clear_errors():
         table([(LABS["21"], [])])
     with pytest.raises(TypeError, match="each row must be"):
         table([("lab 21", [90.0])])
+
+
+def test_the_first_epochs_of_a_longer_run_are_a_shorter_run():
+    # Chapter 9 reads lab 23 after 10 of its 15 epochs as a 10-epoch run: with a constant
+    # learning rate, each epoch's key and steps do not depend on num_epochs.
+    data = _blobs()
+    _, short = run_lab(TINY._replace(num_epochs=2), 5, data, eval_data=data)
+    _, long = run_lab(TINY._replace(num_epochs=3), 5, data, eval_data=data)
+    assert long["eval_accuracy"][:2] == short["eval_accuracy"]
+    assert long["train_loss"][:2] == short["train_loss"]
