@@ -76,7 +76,7 @@ def open_page(browser, site, name, theme="light"):
 
     page.route("**/*", route)
     page.on("requestfailed", lambda r: r.url.startswith(site) and problems.append(f"failed: {r.url}"))
-    page.goto(f"{site}/{name}.html", wait_until="load")
+    page.goto(f"{site}/{name}.html", wait_until="load", timeout=120_000)  # slow on a loaded CI
     if page.locator("script[src*='mathjax']").count():  # Sphinx loads it on pages with math
         page.wait_for_function(
             "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=10_000)

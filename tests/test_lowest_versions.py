@@ -4,12 +4,15 @@ pyproject.toml gives the helpers loose lower bounds (jax >= ..., matplotlib >= .
 installing them in Colab never replaces Colab's own GPU build of jax. This test holds those
 bounds to account: it pins every direct dependency at its lower bound (and jaxlib at jax's),
 installs the helpers' wheel with those pins into a fresh virtual environment in a temporary
-folder, and runs chapters there with nbval, outputs compared as strictly as in the main run.
-A bound that is too low fails here: raise it in pyproject.toml.
+folder, and runs chapters there with nbval in its lax mode: every cell runs and every assert
+(each number the prose states) must hold, while printed text that legitimately differs
+between versions (a jaxpr, a tracer's repr) is compared in the main run only. A bound that is
+too low fails here: raise it in pyproject.toml.
 
 It needs the package index (about 1 GB of downloads, nothing is cached in the repository)
 and takes minutes: it is skipped when PyPI cannot be reached (a failure under CI=true) and
-when DLJAX_LOWEST=0. DLJAX_LOWEST_CHAPTERS="01 02" picks chapters by number prefix.
+when DLJAX_LOWEST=0. DLJAX_LOWEST_CHAPTERS="01 02" picks chapters by number prefix;
+DLJAX_LOWEST_TRY="jax>=0.8.2 numpy>=2.0" tries other bounds before writing them in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import urllib.request
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.version import Version
 
 try:
     import tomllib
@@ -45,6 +49,9 @@ def lower_bounds() -> dict[str, str]:
         lows = [s.version for s in req.specifier if s.operator in (">=", "==", "~=")]
         assert len(lows) == 1, f"{line!r}: give exactly one lower bound (>=) to test"
         bounds[req.name] = lows[0]
+    for line in os.environ.get("DLJAX_LOWEST_TRY", "").split():
+        req = Requirement(line)
+        bounds[req.name] = next(s.version for s in req.specifier)
     return bounds
 
 
@@ -102,8 +109,8 @@ def test_the_lower_bounds_are_what_got_installed(lowest_env):
     python, pins = lowest_env
     out = run(python, "-c", "import importlib.metadata as m, sys\n"
               "for name in sys.argv[1:]: print(name, m.version(name))", *pins)
-    installed = dict(line.split() for line in out.splitlines())
-    assert installed == pins
+    installed = {name: Version(v) for name, v in (line.split() for line in out.splitlines())}
+    assert installed == {name: Version(v) for name, v in pins.items()}
 
 
 def test_live_slider_widget_at_the_lower_bounds(lowest_env):
@@ -123,13 +130,14 @@ def test_live_slider_widget_at_the_lower_bounds(lowest_env):
 
 
 def test_chapters_at_the_lower_bounds(lowest_env):
-    """nbval on the chapters, in the lowest-versions venv (pyproject.toml's nbval options)."""
+    """nbval --nbval-lax on the chapters in the lowest-versions venv: cells run, asserts hold."""
     python, pins = lowest_env
     notebooks = sorted(p for prefix in CHAPTERS for p in (ROOT / "chapters").glob(f"{prefix}_*.ipynb"))
     assert notebooks, f"no chapters match {CHAPTERS}"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     result = subprocess.run(
-        [python, "-m", "pytest", "-q", *notebooks],
+        [python, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider", "--nbval-lax",
+         "--nbval-current-env", "--nbval-cell-timeout=1200", *notebooks],
         cwd=ROOT, capture_output=True, text=True, timeout=3600, env=env)
     versions = ", ".join(f"{k} {v}" for k, v in pins.items())
     assert result.returncode == 0, f"at {versions}:\n{result.stdout[-12000:]}\n{result.stderr[-3000:]}"
