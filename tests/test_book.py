@@ -45,3 +45,12 @@ def test_pages_stay_light(built_book):
     largest = max(sizes, key=sizes.get)
     print(f"largest page: {largest}, {sizes[largest]:,} bytes")
     assert sizes[largest] < MAX_PAGE_BYTES, f"{largest} weighs {sizes[largest]:,} bytes"
+
+
+def test_one_search_field_per_page(built_book):
+    """pydata-sphinx-theme 0.16+ adds a second search field in a full-width header bar unless
+    html_theme_options sets navbar_persistent: [] (the sidebar keeps the book's search field)."""
+    html, _ = built_book
+    for page in html.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "navbar-persistent--container" not in text, f"{page.relative_to(html)}: header search bar"
