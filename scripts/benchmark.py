@@ -64,7 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BATCH, LR = 100, 1e-3
-CNN_CHANNELS, CNN_HIDDEN, CNN_EPOCHS = (8, 16), 128, 3  # chapter 12's network and its epochs
+CNN_CHANNELS, CNN_HIDDEN, CNN_EPOCHS = (8, 16), 128, 2  # chapter 12's network and its epochs
 ADAM_BYTES_PER_PARAM = 7 * 4  # reads p, g, m, v and writes p, m, v: 7 float32 arrays
 
 
