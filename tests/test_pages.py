@@ -78,6 +78,53 @@ def test_every_korean_term_of_the_chapters_is_in_the_glossary():
     assert not missing, f"Korean terms of the chapters missing from glossary.md: {missing}"
 
 
+# ------------------------------------------------------------------ glossary links in the chapters
+TERM_ROLE = re.compile(r"\{term\}`([^`]*)`")
+
+
+def term_targets(text: str) -> list[str]:
+    """The glossary term each {term} role of some Markdown names: {term}`text <term>` or
+    {term}`term`."""
+    targets = []
+    for content in TERM_ROLE.findall(text):
+        explicit = re.fullmatch(r"(.+?)\s*<([^<>]*)>", content, re.S)
+        targets.append((explicit.group(2) if explicit else content).strip())
+    return targets
+
+
+def teaching_chapters(definition: str) -> list[str]:
+    """The chapters a glossary definition sends the reader to: "See {doc}`/chapters/NN_name`"."""
+    return re.findall(r"\{doc\}`/chapters/(\w+)`", definition)
+
+
+def test_term_role_extraction():
+    text = "the {term}`weight`, two {term}`biases <bias>` and {term}`deep\nnets <deep neural network>`"
+    assert term_targets(text) == ["weight", "bias", "deep neural network"]
+    assert teaching_chapters("See {doc}`/chapters/08_mnist` and {doc}`/intro`.") == ["08_mnist"]
+
+
+def test_every_chapter_teaches_a_glossary_term():
+    taught = {ch for definition in glossary_entries().values() for ch in teaching_chapters(definition)}
+    chapters = {p.stem for p in CHAPTERS}
+    assert taught <= chapters, f"glossary.md links chapters that do not exist: {taught - chapters}"
+    assert chapters <= taught, f"chapters that no glossary entry names: {chapters - taught}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_links_the_glossary_terms_it_teaches(path):
+    """Every {term} role names a glossary term (case aside, as Sphinx matches them), and every
+    entry whose definition says "See" this chapter is linked from it at least once."""
+    entries = glossary_entries()
+    known = {t.lower() for terms in entries for t in terms}
+    linked = {t.lower() for t in term_targets(chapter_prose(path))}
+    assert linked <= known, f"{path.name}: {{term}} roles name no glossary term: {linked - known}"
+    unlinked = [terms[0] for terms, definition in entries.items()
+                if path.stem in teaching_chapters(definition)
+                and not linked & {t.lower() for t in terms}]
+    assert not unlinked, (f"{path.name} teaches these glossary terms but never links them; "
+                          f"link the first use of each with {{term}}`...`: {unlinked}")
+
+
 def test_the_bibliography_holds_the_works_the_book_cites():
     pybtex = pytest.importorskip("pybtex.database")
     entries = pybtex.parse_file(str(ROOT / "references.bib")).entries
