@@ -52,8 +52,33 @@ def test_init_normal_is_standard_normal_for_weights_and_biases():
     assert np.all(np.asarray(he[0][1]) == 0.0)
 
 
+def plain_loss(params, x, y, activation):
+    """One network written the obvious way, with @: the reference for the sweep's layout."""
+    h = x
+    for w, b in params[:-1]:
+        h = sweep.ACTIVATIONS[activation](h @ w + b)
+    z = (h @ params[-1][0] + params[-1][1])[:, 0]
+    return jnp.mean(jax.nn.softplus(z) - y * z)
+
+
+@pytest.mark.parametrize("sizes, activation", [((2, 2, 1), "sigmoid"),
+                                               ((2, 4, 4, 4, 1), "relu"),
+                                               ((2, 3, 1), "tanh")])
+def test_networks_side_by_side_give_what_vmap_of_one_network_gives(sizes, activation):
+    keys = jax.random.split(jax.random.key(7), 16)
+    params = jax.vmap(lambda k: sweep.init_params(k, sizes))(keys)
+    x, y = jnp.asarray(sweep.XOR_X), jnp.asarray(sweep.XOR_Y)
+    losses, grads = jax.vmap(jax.value_and_grad(plain_loss),
+                             in_axes=(0, None, None, None))(params, x, y, activation)
+    losses_2, grads_2 = sweep._losses_and_grads(sweep._nets_last(params), x, y, activation)
+    np.testing.assert_allclose(np.asarray(losses_2), np.asarray(losses), rtol=1e-5)
+    for (gw, gb), (gw2, gb2) in zip(grads, sweep._runs_first(grads_2), strict=True):
+        np.testing.assert_allclose(np.asarray(gw2), np.asarray(gw), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(gb2), np.asarray(gb), rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("activation", ["sigmoid", "relu"])
-def test_one_vmapped_run_equals_a_plain_single_network_loop(keys, activation):
+def test_one_run_of_the_sweep_equals_a_plain_single_network_loop(keys, activation):
     run = sweep.train_many(keys, SIZES, activation=activation, lr=0.2, num_steps=53,
                            record_every=10)
     params, losses = plain_loop(keys[3], SIZES, activation, 0.2, 53)
