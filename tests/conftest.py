@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -26,8 +28,31 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_book() -> tuple[Path, str]:
-    """Build the book exactly as the README says; return (_build/html, build log)."""
+def built_book(request: pytest.FixtureRequest, tmp_path_factory) -> tuple[Path, str]:
+    """Build the book exactly as the README says; return (_build/html, build log).
+
+    Once per test run: under pytest-xdist the first worker to take the lock builds, and the
+    other finds the result it left in their shared temporary folder.
+    """
+    if not hasattr(request.config, "workerinput"):  # a single process
+        return _build_book()
+    shared = tmp_path_factory.getbasetemp().parent  # this run's folder, shared by the workers
+    with open(shared / "book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "book-build.json"
+        if not done.exists():
+            try:
+                html, log = _build_book()
+                done.write_text(json.dumps({"html": str(html), "log": log}))
+            except pytest.fail.Exception as failure:
+                done.write_text(json.dumps({"failure": str(failure)}))
+        result = json.loads(done.read_text())
+    if "failure" in result:
+        pytest.fail(result["failure"])
+    return Path(result["html"]), result["log"]
+
+
+def _build_book() -> tuple[Path, str]:
     result = subprocess.run(
         [_tool("jupyter-book"), *BUILD_COMMAND[1:]],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
