@@ -167,3 +167,24 @@ def test_sliders_move_without_a_kernel(browser, site, name):
         assert not problems, problems
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("query", ["backpropagation", "역전파", "vanishing gradient", "사라지는 영향력"])
+def test_search_finds_the_glossary_offline(browser, site, query):
+    """Type a glossary term into the theme's search field, as a reader does: the offline
+    search index must list the glossary page, in English and in Korean."""
+    context, page, problems = open_page(browser, site, "intro")
+    page.keyboard.press("Control+k")  # the theme's search shortcut opens the field
+    field = page.locator("input[name='q']:visible").first
+    field.fill(query)
+    field.press("Enter")
+    page.wait_for_url("**/search.html?q=*")
+    page.wait_for_function(  # Sphinx lists results one by one, then says it finished
+        "() => /Search finished/.test("
+        "document.querySelector('#search-results .search-summary')?.innerText ?? '')",
+        timeout=20_000)
+    links = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
+    context.close()
+    assert any("/glossary.html" in link for link in links), (
+        f"searching {query!r} offline did not list the glossary: {links[:10]}")
+    assert not problems, problems
