@@ -21,6 +21,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+NOTEBOOKS = CHAPTERS + sorted((ROOT / "appendix").glob("*.ipynb"))  # the chapters and the appendix
 
 
 def code_cells(path):
@@ -31,7 +32,7 @@ def test_there_are_chapters():
     assert CHAPTERS, "no notebooks in chapters/"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_executed_top_to_bottom_in_one_fresh_kernel(path):
     cells = code_cells(path)
     counts = [c.execution_count for c in cells]
@@ -43,7 +44,7 @@ def test_executed_top_to_bottom_in_one_fresh_kernel(path):
     assert sum(bool(c.outputs) for c in cells) >= len(cells) // 2, "most cells show nothing"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_warnings_in_outputs(path):
     for c in code_cells(path):
         for o in c.outputs:
@@ -58,7 +59,7 @@ def test_every_chapter_has_a_slider(path):
     assert any('class="helpers-slider"' in h for h in html), f"{path.name}: no slider_figure"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_figure_has_alt_text(path):
     for c in code_cells(path):
         if any("image/png" in o.get("data", {}) for o in c.outputs):
@@ -66,7 +67,7 @@ def test_every_figure_has_alt_text(path):
             assert len(alt) > 20, f"{path.name}, cell {c.execution_count}: figure without alt text"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_figures_are_opaque_for_dark_mode(path):
     """Black text on a transparent background would vanish in the theme's dark mode."""
     for c in code_cells(path):
