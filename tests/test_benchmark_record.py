@@ -52,14 +52,29 @@ def test_flops_per_example_by_hand():
 
 
 def test_cnn_matches_chapter_12():
-    # conv 3x3 1->8, conv 3x3 8->16, dense 784->128, dense 128->10 (chapter 12 asserts the same)
+    # conv 3x3 1->16, conv 3x3 16->32, dense 1568->128, dense 128->10 (chapter 12 asserts the same)
     lab = benchmark.LABS["cnn"]
-    assert benchmark.num_params(lab) == (9 * 8 + 8) + (9 * 8 * 16 + 16) + (784 * 128 + 128) + (
-        128 * 10 + 10) == 103_018
+    assert benchmark.num_params(lab) == (9 * 16 + 16) + (9 * 16 * 32 + 32) + (1568 * 128 + 128) + (
+        128 * 10 + 10) == 206_922
     prods = benchmark.products(lab, batch=1)
-    # conv 1 as im2col: 784 output pixels x 9 kernel weights x 8 channels, no input gradient
-    assert prods[0] == {"m": 784, "k": 9, "n": 8, "kind": "nn", "what": "conv 1 (im2col) forward"}
+    # conv 1 as im2col: 784 output pixels x 9 kernel weights x 16 channels, no input gradient
+    assert prods[0] == {"m": 784, "k": 9, "n": 16, "kind": "nn", "what": "conv 1 (im2col) forward"}
     assert [p["what"].split()[-2] for p in prods].count("input") == 3  # conv 2 and two dense
+
+
+def test_cnn_is_the_same_in_pytorch():
+    torch = pytest.importorskip("torch")
+    import jax
+
+    import helpers.cnn as cnn
+
+    model = benchmark.torch_model(torch, benchmark.LABS["cnn"])
+    ours = [w.shape for w, _ in cnn.init_cnn(jax.random.key(0))]
+    theirs = [tuple(p.shape) for name, p in model.named_parameters() if name.endswith("weight")]
+    # PyTorch stores kernels as (out, in, h, w) and dense weights as (out, in)
+    assert theirs == [(o, i, h, w) for h, w, i, o in ours[:2]] + [(o, i) for i, o in ours[2:]]
+    assert sum(p.numel() for p in model.parameters()) == cnn.num_params() == 206_922
+    assert model(torch.zeros(3, 784)).shape == (3, 10)
 
 
 @pytest.mark.parametrize("r", RECORD["rows"], ids=lambda r: r["lab"])

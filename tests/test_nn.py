@@ -1,4 +1,4 @@
-"""Tests of helpers.nn: shapes, initialization statistics, training, dropout and input checks."""
+"""Tests of helpers.nn (shapes, initialization statistics, training, dropout, input checks) and helpers.cnn."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 import optax
 import pytest
 
+import helpers.cnn as cnn
 import helpers.nn as nn
 
 KEY = jax.random.key(0)
@@ -422,3 +423,157 @@ def test_early_stopping_rejects_bad_input():
     for extra, error, match in cases:
         with pytest.raises(error, match=match):
             nn.fit(params, x, y, **{**kwargs, **extra})
+
+
+# ----------------------------------------------------------------------------- fit: the MLP path
+
+
+def _fit_before_predict(params, x, y, *, key, num_epochs, batch_size, optimizer, activation,
+                        dropout_rate):
+    """``nn.fit``'s training loop as it was before ``predict=`` came (a copy, without the
+    checks, evaluation and early stopping), to prove that the MLP path did not change."""
+    act = nn.ACTIVATIONS[activation]
+    num_batches = len(y) // batch_size
+
+    def loss_fn(params, xb, yb, key):
+        return jnp.mean(nn._losses(nn._forward(params, xb, act, dropout_rate, key), yb))
+
+    @jax.jit
+    def epoch(params, opt_state, x, y, key):
+        def step(carry, batch):
+            params, opt_state = carry
+            idx, k = batch
+            loss, grads = jax.value_and_grad(loss_fn)(params, x[idx], y[idx], k)
+            updates, opt_state = optimizer.update(grads, opt_state, params)
+            return (optax.apply_updates(params, updates), opt_state), loss
+
+        k_perm, k_drop = jax.random.split(key)
+        order = jax.random.permutation(k_perm, x.shape[0])[: num_batches * batch_size]
+        batches = (order.reshape(num_batches, batch_size), jax.random.split(k_drop, num_batches))
+        (params, opt_state), losses = jax.lax.scan(step, (params, opt_state), batches, unroll=2)
+        return params, opt_state, jnp.mean(losses)
+
+    params = [(jnp.array(w, jnp.float32), jnp.array(b, jnp.float32)) for w, b in params]
+    opt_state, losses = optimizer.init(params), []
+    for _ in range(num_epochs):
+        key, sub = jax.random.split(key)
+        params, opt_state, loss = epoch(params, opt_state, x, y, sub)
+        losses.append(float(loss))
+    return params, losses
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"optimizer": nn.adam(1e-2), "activation": "relu", "dropout_rate": 0.0},
+        {"optimizer": optax.sgd(0.1), "activation": "tanh", "dropout_rate": 0.25},
+    ],
+    ids=["adam", "sgd-dropout"],
+)
+def test_fit_trains_the_mlp_exactly_as_before(settings):
+    x, y = _toy_problem(n=200, seed=5)
+    params = nn.init_mlp(KEY, [8, 16, 16, 3], weights="he_normal")
+    kwargs = {"key": jax.random.key(4), "num_epochs": 3, "batch_size": 32, **settings}
+    expected, expected_losses = _fit_before_predict(params, x, y, **kwargs)
+    trained, history = nn.fit(params, x, y, progress=False, **kwargs)
+    assert history["train_loss"] == expected_losses  # bit for bit
+    for a, b in zip(jax.tree.leaves(trained), jax.tree.leaves(expected), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert [type(layer) for layer in trained] == [tuple] * 3
+
+
+# ----------------------------------------------------------------------------- fit(predict=...)
+
+
+def _toy_images(n=96, seed=0):
+    """28x28 images with a bright 7x7 square in one of 4 quadrants; the label is the quadrant."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 4, size=n).astype(np.int32)
+    x = rng.uniform(0, 0.3, size=(n, 28, 28, 1)).astype(np.float32)
+    for i, label in enumerate(y):
+        r, c = 14 * (label // 2) + rng.integers(0, 7), 14 * (label % 2) + rng.integers(0, 7)
+        x[i, r:r + 7, c:c + 7, 0] = 1.0
+    return jnp.asarray(x), jnp.asarray(y)
+
+
+def test_fit_trains_a_conv_net_given_predict():
+    x, y = _toy_images()
+    x_val, y_val = _toy_images(n=48, seed=1)
+    params = cnn.init_cnn(KEY, channels=(2, 4), hidden=8)
+    before = nn.evaluate(params, x_val, y_val, predict=cnn.predict)
+    kwargs = {"key": jax.random.key(1), "batch_size": 16, "lr": 1e-2, "predict": cnn.predict,
+              "eval_data": (x_val, y_val), "progress": False}  # fmt: skip
+    trained, history = nn.fit(params, x, y, num_epochs=6, **kwargs)
+    assert set(history) == {"train_loss", "eval_loss", "eval_accuracy", "epoch_time"}
+    assert all(len(v) == 6 for v in history.values())
+    assert history["train_loss"][-1] < 0.5 * history["train_loss"][0]
+    loss, acc = nn.evaluate(trained, x_val, y_val, predict=cnn.predict, batch_size=20)
+    assert loss == pytest.approx(history["eval_loss"][-1], rel=1e-4)
+    assert acc == history["eval_accuracy"][-1] and acc > before[1] and acc >= 0.9
+    assert jax.tree.structure(trained) == jax.tree.structure(params)
+    # Early stopping works for any model: the best epoch's parameters come back.
+    best, es = nn.fit(params, x, y, num_epochs=6, val_data=(x_val, y_val), patience=1, **kwargs)
+    assert len(es["val_loss"]) == es["stopped_epoch"] and 1 <= es["best_epoch"] <= 6
+    loss, _ = nn.evaluate(best, x_val, y_val, predict=cnn.predict)
+    assert loss == pytest.approx(min(es["val_loss"]), rel=1e-5)
+
+
+def test_fit_with_predict_rejects_bad_input():
+    x, y = _toy_images(n=32)
+    params = cnn.init_cnn(KEY, channels=(2, 4), hidden=8)
+    kwargs = {"key": KEY, "num_epochs": 1, "batch_size": 16, "progress": False}
+
+    def flat(p, x):  # logits of the wrong rank
+        return jnp.sum(cnn.predict(p, x), axis=1)
+
+    cases = [
+        ({"predict": "cnn"}, TypeError, "predict must be a function"),
+        ({"predict": cnn.predict, "dropout_rate": 0.5}, ValueError, "dropout_rate > 0 needs the MLP"),
+        ({"predict": flat}, ValueError, r"float logits of shape \(n, n_classes\).*\(1,\)"),
+        ({"predict": lambda p, x: x @ p[0][0]}, ValueError,
+         r"predict\(params, x\) fails on x_train of shape \(32, 28, 28, 1\)"),
+        ({"predict": cnn.predict, "eval_data": (x[:, :14], y)}, ValueError,
+         r"fails on eval_data\[0\] of shape \(32, 14, 28, 1\)"),
+        ({"predict": cnn.predict, "val_data": (x, y + 10), "patience": 1}, ValueError,
+         r"val_data\[1\] must be class indices in \[0, 9\]"),
+    ]  # fmt: skip
+    for extra, error, match in cases:
+        with pytest.raises(error, match=match):
+            nn.fit(params, x, y, **{**kwargs, **extra})
+    with pytest.raises(TypeError, match="divide uint8 pixels by 255"):
+        nn.fit(params, np.zeros((32, 28, 28, 1), np.uint8), y, predict=cnn.predict, **kwargs)
+    with pytest.raises(TypeError, match="pytree of float arrays.*int"):
+        nn.fit([(1, 2)], x, y, predict=cnn.predict, **kwargs)
+    with pytest.raises(ValueError, match="32 examples but y_train has 5 labels"):
+        nn.fit(params, x, y[:5], predict=cnn.predict, **kwargs)
+    # Without predict, images are still rejected with the MLP's message.
+    with pytest.raises(ValueError, match=r"x_train must have shape \(n, 784\)"):
+        nn.fit(nn.init_mlp(KEY, [784, 10]), x, y, **kwargs)
+
+
+# ----------------------------------------------------------------------------- helpers.cnn
+
+
+def test_cnn_conv_and_its_gradients_equal_jax():
+    rng = np.random.default_rng(0)
+    for c_in, c_out, side in [(1, 4, 12), (3, 5, 7)]:
+        x, w, g = (jnp.asarray(rng.normal(size=shape), jnp.float32) for shape in
+                   [(2, side, side, c_in), (3, 3, c_in, c_out), (2, side, side, c_out)])
+        plain = partial(jax.lax.conv_general_dilated, window_strides=(1, 1), padding="SAME",
+                        dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        ours, theirs = (jax.jit(lambda x, w, g, f=f: (f(x, w), *jax.vjp(f, x, w)[1](g)))(x, w, g)
+                        for f in (cnn.conv, plain))  # value, input gradient, kernel gradient
+        np.testing.assert_array_equal(ours[0], theirs[0])  # the forward pass is the same op
+        for a, b in zip(ours[1:], theirs[1:], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_cnn_shapes_and_parameter_count():
+    params = cnn.init_cnn(KEY)
+    assert [w.shape for w, _ in params] == [(3, 3, 1, 16), (3, 3, 16, 32), (1568, 128), (128, 10)]
+    assert nn.count_params(params) == cnn.num_params() == 206_922
+    assert cnn.num_params((8, 16), 128) == 80 + 1_168 + 100_480 + 1_290 == 103_018
+    assert cnn.num_params((2, 4), 8) == nn.count_params(cnn.init_cnn(KEY, (2, 4), 8))
+    assert jax.jit(cnn.predict)(params, jnp.zeros((3, 28, 28, 1))).shape == (3, 10)
+    x = jnp.arange(16.0).reshape(1, 4, 4, 1)
+    np.testing.assert_array_equal(cnn.max_pool(x)[0, :, :, 0], [[5.0, 7.0], [13.0, 15.0]])

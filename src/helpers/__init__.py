@@ -3,12 +3,13 @@
 Only what repeats across chapters lives here: the data sets, the book's figure
 style, its slider figures, the scalar computational-graph engine
 (:mod:`helpers.graph`), its drawing and the network diagrams (:mod:`helpers.drawing`)
-the network training loop (:mod:`helpers.nn`) and the lecture's MNIST labs
-(:mod:`helpers.labs`). Each chapter first shows a
+the network training loop (:mod:`helpers.nn`), the lecture's MNIST labs
+(:mod:`helpers.labs`), many small XOR networks trained at once (:mod:`helpers.sweep`) and
+chapter 12's convolutional network (:mod:`helpers.cnn`). Each chapter first shows a
 mechanism in full, then may call the helper that does the same.
 """
 
-from . import drawing, graph, labs, nn
+from . import cnn, drawing, graph, labs, nn, sweep
 from .data import MNIST, load_mnist
 from .drawing import draw_graph, draw_network
 from .graph import Node, capsule
@@ -23,6 +24,7 @@ __all__ = [
     "ROLE_COLORS",
     "SliderFigure",
     "capsule",
+    "cnn",
     "draw_graph",
     "draw_network",
     "drawing",
@@ -32,4 +34,5 @@ __all__ = [
     "load_mnist",
     "set_style",
     "slider_figure",
+    "sweep",
 ]

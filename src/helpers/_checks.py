@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -112,41 +113,99 @@ def data(params_: Any, x: Any, y: Any, names: tuple[str, str]) -> int:
     """x (n, n_in) floats and y (n,) integer labels in [0, n_out); returns n."""
     n_in, n_out = params(params_)
     inputs(x, n_in, names[0])
+    labels(y, int(jnp.shape(x)[0]), n_out, names)
+    return int(jnp.shape(x)[0])
+
+
+def float_pytree(value: Any) -> None:
+    """A non-empty pytree of float arrays (the parameters of any model)."""
+    leaves = jax.tree.leaves(value)
+    if not leaves:
+        raise TypeError("params must be a non-empty pytree of float arrays (such as a list "
+                        "of (W, b)) to train")
+    for leaf in leaves:
+        dtype = getattr(leaf, "dtype", None)
+        if dtype is None or isinstance(leaf, (str, bytes)) or not jnp.issubdtype(
+                dtype, jnp.floating):
+            raise TypeError(f"params must be a pytree of float arrays, found a leaf "
+                            f"{type(leaf).__name__} {leaf!r:.40}")
+
+
+def labels(y: Any, n: int, n_out: int, names: tuple[str, str]) -> None:
+    """y (n,) integer labels in [0, n_out), one per example of names[0]."""
     if getattr(y, "dtype", None) is None or jnp.ndim(y) != 1:
         raise ValueError(f"{names[1]} must be a 1-D array of integer labels, got {jnp.shape(y)}")
     if not jnp.issubdtype(y.dtype, jnp.integer):
         raise TypeError(f"{names[1]} must hold integer class labels, got dtype {y.dtype}")
-    if jnp.shape(y)[0] != jnp.shape(x)[0]:
-        raise ValueError(f"{names[0]} has {jnp.shape(x)[0]} examples but {names[1]} has "
+    if jnp.shape(y)[0] != n:
+        raise ValueError(f"{names[0]} has {n} examples but {names[1]} has "
                          f"{jnp.shape(y)[0]} labels")
     lo, hi = int(jnp.min(y)), int(jnp.max(y))
     if lo < 0 or hi >= n_out:
         raise ValueError(f"{names[1]} must be class indices in [0, {n_out - 1}] for a network "
                          f"with {n_out} outputs, found labels from {lo} to {hi}")
-    return int(jnp.shape(x)[0])
 
 
-def pair(params_: Any, value: Any, name: str) -> None:
+def model_data(predict: Any, params_: Any, x: Any, y: Any, names: tuple[str, str]) -> int:
+    """Data for the model: the MLP ``params_`` (``predict`` None) or ``predict(params_, x)``.
+
+    With ``predict``, x is any float array whose first axis counts the examples; one example
+    is traced through ``predict`` (no computation) to find the number of classes. Returns n.
+    """
+    if predict is None:
+        return data(params_, x, y, names)
+    if not callable(predict):
+        raise TypeError(f"predict must be a function (params, x) -> logits, got "
+                        f"{type(predict).__name__}")
+    float_pytree(params_)
+    if getattr(x, "dtype", None) is None or jnp.ndim(x) < 1:
+        raise TypeError(f"{names[0]} must be an array whose first axis counts the examples, "
+                        f"got {type(x).__name__}")
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        raise TypeError(
+            f"{names[0]} must hold floats (float32 in [0, 1]), got dtype {x.dtype}"
+            + ("; divide uint8 pixels by 255 first" if x.dtype == np.uint8 else ""))
+    one = jax.ShapeDtypeStruct((1, *jnp.shape(x)[1:]), jnp.float32)
+    try:
+        out = jax.eval_shape(predict, params_, one)
+    except Exception as exc:  # any failure inside the user's function: say where it came from
+        raise ValueError(f"predict(params, x) fails on {names[0]} of shape {jnp.shape(x)} "
+                         f"(one example: {one.shape}): {type(exc).__name__}: {exc}") from exc
+    shape = getattr(out, "shape", None)
+    if shape is None or len(shape) != 2 or shape[0] != 1 or not jnp.issubdtype(
+            out.dtype, jnp.floating):
+        raise ValueError(f"predict(params, x) must return float logits of shape (n, n_classes); "
+                         f"on {one.shape} it returned "
+                         f"{shape if shape is not None else type(out).__name__}")
+    n = int(jnp.shape(x)[0])
+    labels(y, n, int(shape[1]), names)
+    return n
+
+
+def pair(params_: Any, value: Any, name: str, predict: Any = None) -> None:
     """None or a data pair (x, y) that fits the network."""
     if value is None:
         return
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise TypeError(f"{name} must be a pair (x, y) or None")
-    data(params_, value[0], value[1], (f"{name}[0]", f"{name}[1]"))
+    model_data(predict, params_, value[0], value[1], (f"{name}[0]", f"{name}[1]"))
 
 
 def fit_args(params_: Any, x: Any, y: Any, *, activation: str, activations: Sequence[str],
-             dropout: Any, num_epochs: Any, batch_size: Any, eval_data: Any, val_data: Any,
-             patience: Any) -> float:
+             dropout: Any, predict: Any, num_epochs: Any, batch_size: Any, eval_data: Any,
+             val_data: Any, patience: Any) -> float:
     """Every argument of :func:`helpers.nn.fit`; returns the dropout rate as a float."""
     one_of("activation", activation, activations)
     rate = dropout_rate(dropout)
-    n = data(params_, x, y, ("x_train", "y_train"))
+    if predict is not None and rate > 0.0:
+        raise ValueError("dropout_rate > 0 needs the MLP of init_mlp: with a custom predict, "
+                         "put dropout inside your model or leave dropout_rate=0")
+    n = model_data(predict, params_, x, y, ("x_train", "y_train"))
     positive_int(num_epochs, "num_epochs")
     if positive_int(batch_size, "batch_size") > n:
         raise ValueError(f"batch_size {batch_size} is larger than the {n} training examples")
-    pair(params_, eval_data, "eval_data")
-    pair(params_, val_data, "val_data")
+    pair(params_, eval_data, "eval_data", predict)
+    pair(params_, val_data, "val_data", predict)
     if patience is not None:
         positive_int(patience, "patience")
         if val_data is None:

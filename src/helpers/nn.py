@@ -10,8 +10,12 @@ in the style of JAX's ``examples/mnist_classifier_fromscratch.py``:
 :func:`fit` runs a *whole epoch* as one jitted call: the training data stay on the
 device, each epoch draws a fresh permutation, and ``jax.lax.scan`` walks over its
 mini-batches, so Python is only visited once per epoch. The same code runs on CPU
-and GPU. Argument checks live in :mod:`helpers._checks`, and two speed-only pieces
-(dropout masks and a fused Adam, equal to ``jax.random`` and ``optax.adam``) in
+and GPU. Given ``predict=``, a function ``(params, x) -> logits``, :func:`fit` and
+:func:`evaluate` train and score any other model the same way (chapter 12's
+convolutional network, :mod:`helpers.cnn`).
+
+Argument checks live in :mod:`helpers._checks`, and two speed-only pieces (dropout
+masks and a fused Adam, equal to ``jax.random`` and ``optax.adam``) in
 :mod:`helpers._fast`.
 """
 
@@ -177,29 +181,41 @@ def accuracy(logits: jax.Array, labels: jax.Array) -> jax.Array:
     return jnp.mean(jnp.argmax(logits, axis=1) == labels)
 
 
-@functools.partial(jax.jit, static_argnums=3)
-def _eval_sums(params, x, y, act):
-    logits = _forward(params, x, act)
+def _sums(logits, y):
     return jnp.sum(_losses(logits, y)), jnp.sum(jnp.argmax(logits, axis=1) == y)
 
 
+@functools.partial(jax.jit, static_argnums=3)
+def _eval_sums(params, x, y, act):
+    return _sums(_forward(params, x, act), y)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _eval_sums_of(predict, params, x, y):
+    return _sums(predict(params, x), y)
+
+
 def evaluate(params: Params, x: jax.Array, y: jax.Array, *, activation: str = "relu",
-             batch_size: int = 10_000) -> tuple[float, float]:
+             batch_size: int = 10_000, predict: Callable | None = None) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``params`` on ``(x, y)``, ``batch_size`` rows at a time.
 
     ``x`` is float ``(n, n_in)`` (see :func:`prepare_images`), ``y`` integer labels ``(n,)``.
+    With ``predict(params, x) -> logits`` any model is scored instead of the MLP, and ``x``
+    may have any shape whose first axis counts the examples, e.g. images ``(n, 28, 28, 1)``.
     Batching only bounds the memory; the result does not depend on ``batch_size``.
     Returns two Python floats.
     """
     _checks.one_of("activation", activation, tuple(ACTIVATIONS))
-    _checks.data(params, x, y, ("x", "y"))
+    _checks.model_data(predict, params, x, y, ("x", "y"))
     return _evaluate(params, x, y, ACTIVATIONS[activation],
-                     _checks.positive_int(batch_size, "batch_size"))
+                     _checks.positive_int(batch_size, "batch_size"), predict)
 
 
-def _evaluate(params, x, y, act, batch_size: int = 10_000) -> tuple[float, float]:
+def _evaluate(params, x, y, act, batch_size: int = 10_000,
+              predict: Callable | None = None) -> tuple[float, float]:
     x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.int32)
-    sums = [_eval_sums(params, x[i:i + batch_size], y[i:i + batch_size], act)
+    sums = [_eval_sums(params, x[i:i + batch_size], y[i:i + batch_size], act) if predict is None
+            else _eval_sums_of(predict, params, x[i:i + batch_size], y[i:i + batch_size])
             for i in range(0, len(y), batch_size)]
     return (sum(float(loss) for loss, _ in sums) / len(y),
             sum(int(correct) for _, correct in sums) / len(y))
@@ -210,7 +226,7 @@ def _evaluate(params, x, y, act, batch_size: int = 10_000) -> tuple[float, float
 
 @functools.lru_cache(maxsize=16)
 def _make_epoch(optimizer, activation: str, dropout_rate: float, num_batches: int,
-                batch_size: int):
+                batch_size: int, predict: Callable | None = None):
     """A jitted function that trains one epoch: shuffle, then scan over the mini-batches.
 
     Cached, so that fitting the same architecture again with the same optimizer object
@@ -219,6 +235,8 @@ def _make_epoch(optimizer, activation: str, dropout_rate: float, num_batches: in
     act = ACTIVATIONS[activation]
 
     def loss_fn(params, xb, yb, key):
+        if predict is not None:                      # any model: logits = predict(params, x)
+            return jnp.mean(_losses(predict(params, xb), yb))
         return jnp.mean(_losses(_forward(params, xb, act, dropout_rate, key), yb))
 
     def epoch(params, opt_state, x, y, key):
@@ -255,7 +273,8 @@ def _default_optimizer(lr) -> optax.GradientTransformation:
 def fit(params: Params, x_train: jax.Array, y_train: jax.Array, *, key: jax.Array,
         num_epochs: int, batch_size: int = 100, lr: float = 1e-3,
         optimizer: optax.GradientTransformation | None = None, activation: str = "relu",
-        dropout_rate: float = 0.0, eval_data: tuple[jax.Array, jax.Array] | None = None,
+        dropout_rate: float = 0.0, predict: Callable | None = None,
+        eval_data: tuple[jax.Array, jax.Array] | None = None,
         val_data: tuple[jax.Array, jax.Array] | None = None, patience: int | None = None,
         progress: bool = True) -> tuple[Params, dict[str, Any]]:
     """Train ``params`` by mini-batch gradient descent on softmax cross-entropy.
@@ -265,8 +284,14 @@ def fit(params: Params, x_train: jax.Array, y_train: jax.Array, *, key: jax.Arra
     a key split off ``key`` reshuffles the data, and ``jax.lax.scan`` runs
     ``n // batch_size`` steps (the last ``n % batch_size`` examples of each permutation
     are left out, a different few each epoch). ``optimizer`` defaults to Adam(``lr``)
-    (any optax optimizer works; ``lr`` is then ignored). ``dropout_rate`` applies
-    inverted dropout to the hidden activations during training only.
+    (any optax optimizer works; ``lr`` is then ignored; ``lr`` may also be an optax
+    schedule). ``dropout_rate`` applies inverted dropout to the hidden activations during
+    training only.
+
+    Any other model: pass ``predict``, a function ``(params, x) -> logits (n, n_classes)``.
+    ``params`` may then be any pytree of float arrays and ``x_train`` any float array
+    whose first axis counts the examples, e.g. images ``(n, 28, 28, 1)``; ``activation``
+    and ``dropout_rate`` belong to the MLP and are not used (dropout needs the MLP).
 
     Returns the trained parameters and a history of lists with one entry per epoch:
     ``"train_loss"`` (mean over the epoch's batches), ``"epoch_time"`` (seconds of
@@ -282,17 +307,18 @@ def fit(params: Params, x_train: jax.Array, y_train: jax.Array, *, key: jax.Arra
     """
     rate = _checks.fit_args(params, x_train, y_train, activation=activation,
                             activations=tuple(ACTIVATIONS), dropout=dropout_rate,
-                            num_epochs=num_epochs, batch_size=batch_size, eval_data=eval_data,
-                            val_data=val_data, patience=patience)
+                            predict=predict, num_epochs=num_epochs, batch_size=batch_size,
+                            eval_data=eval_data, val_data=val_data, patience=patience)
     optimizer = optimizer or _cached(_default_optimizer, lr)
     x, y = jnp.asarray(x_train, jnp.float32), jnp.asarray(y_train, jnp.int32)
     # A copy: the epoch function donates (reuses) the buffers of params and opt_state.
-    params = [(jnp.array(w, jnp.float32), jnp.array(b, jnp.float32)) for w, b in params]
+    params = ([(jnp.array(w, jnp.float32), jnp.array(b, jnp.float32)) for w, b in params]
+              if predict is None else jax.tree.map(lambda a: jnp.array(a, jnp.float32), params))
     opt_state = optimizer.init(params)
     watched = {name: pair for name, pair in (("eval", eval_data), ("val", val_data)) if pair}
     key, sub = jax.random.split(key)
     run_epoch = _cached(_make_epoch, optimizer, activation, rate, len(y) // batch_size,
-                        batch_size).lower(params, opt_state, x, y, sub).compile()
+                        batch_size, predict).lower(params, opt_state, x, y, sub).compile()
     history: dict[str, Any] = {"train_loss": [], "epoch_time": []}
     best = (math.inf, 0, params)              # (validation loss, epoch, those parameters)
     epochs = tqdm(range(num_epochs), desc="epochs", unit="epoch", disable=not progress)
@@ -304,7 +330,8 @@ def fit(params: Params, x_train: jax.Array, y_train: jax.Array, *, key: jax.Arra
         history["train_loss"].append(float(loss))          # float() waits for the epoch
         history["epoch_time"].append(time.perf_counter() - start)
         for name, (x_w, y_w) in watched.items():
-            w_loss, w_acc = _evaluate(params, x_w, y_w, ACTIVATIONS[activation])
+            w_loss, w_acc = _evaluate(params, x_w, y_w, ACTIVATIONS[activation],
+                                      predict=predict)
             history.setdefault(f"{name}_loss", []).append(w_loss)
             history.setdefault(f"{name}_accuracy", []).append(w_acc)
         epochs.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items() if k != "epoch_time"})
