@@ -5,10 +5,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
+import helpers.labs as labs
 import helpers.nn as nn
-from helpers.labs import LABS, Lab, final_accuracy, run_lab, table
+from helpers.labs import LABS, RECIPES, SEEDS, Lab, final_accuracy, recorded, run_lab, table
 
 
 def test_settings_match_the_scripts():
@@ -94,6 +96,8 @@ def test_bad_input_raises_clear_errors():
         table([(LABS["21"], [])])
     with pytest.raises(TypeError, match="each row must be"):
         table([("lab 21", [90.0])])
+    with pytest.raises(ValueError, match="schedule must be 'constant' or 'cosine'"):
+        run_lab(TINY._replace(schedule="linear"), 0, data)
 
 
 def test_the_first_epochs_of_a_longer_run_are_a_shorter_run():
@@ -104,3 +108,44 @@ def test_the_first_epochs_of_a_longer_run_are_a_shorter_run():
     _, long = run_lab(TINY._replace(num_epochs=3), 5, data, eval_data=data)
     assert long["eval_accuracy"][:2] == short["eval_accuracy"]
     assert long["train_loss"][:2] == short["train_loss"]
+
+
+def test_a_cosine_lab_decays_adams_learning_rate_over_all_its_steps():
+    data = _blobs()
+    params, _ = run_lab(TINY._replace(schedule="cosine"), 0, data)
+    k_init, k_fit = jax.random.split(jax.random.key(0))
+    by_hand = nn.init_mlp(k_init, TINY.sizes, weights=TINY.weights, biases=TINY.biases)
+    schedule = optax.cosine_decay_schedule(init_value=1e-2, decay_steps=3 * (300 // 50))
+    by_hand, _ = nn.fit(by_hand, *data, key=k_fit, num_epochs=3, batch_size=50, lr=schedule,
+                        progress=False)
+    for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(by_hand), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    constant, _ = run_lab(TINY, 0, data)
+    assert not np.allclose(constant[0][0], params[0][0])
+    assert RECIPES["He, cosine"] == RECIPES["He"]._replace(name="He, b = 0, cosine",
+                                                           schedule="cosine")
+    assert (RECIPES["He"].sizes, RECIPES["He"].num_epochs) == (LABS["23"].sizes, 10)
+
+
+def test_the_seed_record_holds_every_recorded_run_with_todays_settings():
+    # recorded() refuses a record whose settings differ from the lab's: then it is stale
+    for name, lab in labs.recorded_runs().items():
+        run = recorded(name)
+        assert len(run["histories"]) == len(SEEDS), name
+        for history in run["histories"]:
+            assert set(history) == {"train_loss", "eval_loss", "eval_accuracy", "val_loss",
+                                    "val_accuracy"}, name
+            assert all(len(curve) == lab.num_epochs for curve in history.values()), name
+        np.testing.assert_array_equal(run["accuracy"],
+                                      [final_accuracy(h) for h in run["histories"]])
+        assert np.all((run["accuracy"] > 96) & (run["accuracy"] < 100)), name
+        assert run["command"] == "python scripts/lab_seeds.py"
+    assert set(labs.recorded_runs()) == {"24", "24 (3 epochs)", "25", "He", "He, cosine"}
+
+
+def test_a_stale_or_unknown_record_is_refused(monkeypatch):
+    with pytest.raises(KeyError, match="no recorded run 'lab 99'"):
+        recorded("lab 99")
+    monkeypatch.setitem(labs._RECORDED, "25", LABS["25"]._replace(num_epochs=14))
+    with pytest.raises(ValueError, match="run scripts/lab_seeds.py"):
+        recorded("25")

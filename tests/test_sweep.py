@@ -77,11 +77,12 @@ def test_networks_side_by_side_give_what_vmap_of_one_network_gives(sizes, activa
         np.testing.assert_allclose(np.asarray(gb2), np.asarray(gb), rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
-def test_one_run_of_the_sweep_equals_a_plain_single_network_loop(keys, activation):
-    run = sweep.train_many(keys, SIZES, activation=activation, lr=0.2, num_steps=53,
+@pytest.mark.parametrize("sizes, activation", [(SIZES, "sigmoid"), ((2, 3, 3, 3, 1), "relu")])
+def test_one_run_of_the_sweep_equals_a_plain_single_network_loop(keys, sizes, activation):
+    run = sweep.train_many(keys, sizes, activation=activation, lr=0.2, num_steps=53,
                            record_every=10)
-    params, losses = plain_loop(keys[3], SIZES, activation, 0.2, 53)
+    params, losses = plain_loop(keys[3], sizes, activation, 0.2, 53)
+    assert len(run.params) == len(params) and run.grad_norms.shape[-1] == len(params)
     for (w, b), (wr, br) in zip(params, run.params, strict=True):
         np.testing.assert_allclose(np.asarray(wr[3]), np.asarray(w), rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(np.asarray(br[3]), np.asarray(b), rtol=1e-4, atol=1e-5)
@@ -98,6 +99,21 @@ def test_history_shapes_and_recorded_steps(small_run):
     assert small_run.outputs.shape == (8, 4) and small_run.solved.shape == (8,)
     np.testing.assert_array_equal(np.asarray(small_run.final_loss),
                                   np.asarray(small_run.loss[:, -1]))
+
+
+@pytest.mark.parametrize("init", sorted(sweep.INITS))
+@pytest.mark.parametrize("sizes", [(2, 2, 2, 2, 1), (3, 4, 9, 8, 1)])
+def test_every_run_starts_from_init_params_number_for_number(keys, sizes, init):
+    """The sweep cuts small layers from draws of one size (one compilation); that must give
+    init_params's numbers, for layers below and above the 64-number draw: the labs' N(0, 1)
+    bit for bit, the scaled schemes to float32 rounding (XLA folds the scale into the draw
+    of a compiled init_params, so the last bit may differ)."""
+    side_by_side = sweep._runs_first(sweep._init_all(keys, sizes, init))
+    one_by_one = jax.vmap(lambda k: sweep.init_params(k, sizes, init))(keys)
+    rtol = 0 if init == "normal" else 2.5e-7  # 2 units in the last place
+    for (w, b), (w1, b1) in zip(side_by_side, one_by_one, strict=True):
+        np.testing.assert_allclose(np.asarray(w), np.asarray(w1), rtol=rtol, atol=0)
+        np.testing.assert_array_equal(np.asarray(b), np.asarray(b1))
 
 
 def test_gradient_norms_at_the_start_are_those_of_the_initial_params(keys, small_run):

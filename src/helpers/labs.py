@@ -23,10 +23,12 @@ from typing import Any, NamedTuple
 
 import jax
 import numpy as np
+import optax
 
 from . import nn
 
-__all__ = ["INIT_NAMES", "LABS", "Lab", "final_accuracy", "run_lab", "table"]
+__all__ = ["INIT_NAMES", "LABS", "RECIPES", "RECORD_VAL_IMAGES", "SEEDS", "Lab", "final_accuracy", "recorded",
+           "recorded_runs", "run_lab", "settings", "table"]
 
 #: How the book writes the initialization schemes of :func:`helpers.nn.init_mlp`.
 INIT_NAMES = {"normal": "N(0, 1)", "xavier_uniform": "Xavier", "xavier_normal": "Xavier",
@@ -48,6 +50,7 @@ class Lab(NamedTuple):
     dropout_rate: float = 0.0       # 1 - keep_prob, after every hidden ReLU while training
     batch_size: int = 100
     lr: float = 1e-3                # Adam's learning rate
+    schedule: str = "constant"      # or "cosine": lr decays to 0 along a cosine over the run
 
     @property
     def network(self) -> str:
@@ -78,6 +81,18 @@ LABS: dict[str, Lab] = {
 }
 
 
+#: Chapter 9's recipe, not the lecture's: lab 23's network with He weights and zero biases,
+#: 10 epochs, with Adam's constant learning rate and with a cosine schedule.
+RECIPES: dict[str, Lab] = {
+    "He": LABS["23"]._replace(name="He, b = 0", weights="he_normal", biases="zeros",
+                              num_epochs=10, logs=()),
+}
+RECIPES["He, cosine"] = RECIPES["He"]._replace(name="He, b = 0, cosine", schedule="cosine")
+
+#: The seeds every MNIST run of the book uses.
+SEEDS = (0, 1, 2)
+
+
 def run_lab(lab: Lab, seed: int, data: tuple[Any, Any], *,
             eval_data: tuple[Any, Any] | None = None, val_data: tuple[Any, Any] | None = None,
             patience: int | None = None, optimizer=None, progress: bool = False):
@@ -95,10 +110,16 @@ def run_lab(lab: Lab, seed: int, data: tuple[Any, Any], *,
         raise TypeError(f"seed must be an int, got {seed!r}")
     if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise TypeError("data must be the pair (x_train, y_train)")
+    if lab.schedule not in ("constant", "cosine"):
+        raise ValueError(f"{lab.name}: schedule must be 'constant' or 'cosine', got {lab.schedule!r}")
+    lr = lab.lr
+    if lab.schedule == "cosine":
+        steps = lab.num_epochs * (len(data[1]) // lab.batch_size)
+        lr = optax.cosine_decay_schedule(init_value=lab.lr, decay_steps=steps)
     k_init, k_fit = jax.random.split(jax.random.key(int(seed)))
     params = nn.init_mlp(k_init, lab.sizes, weights=lab.weights, biases=lab.biases)
     return nn.fit(params, *data, key=k_fit, num_epochs=lab.num_epochs,
-                  batch_size=lab.batch_size, lr=lab.lr, optimizer=optimizer,
+                  batch_size=lab.batch_size, lr=lr, optimizer=optimizer,
                   dropout_rate=lab.dropout_rate, eval_data=eval_data, val_data=val_data,
                   patience=patience, progress=progress)
 
@@ -131,3 +152,60 @@ def table(rows: Sequence[tuple[Lab, Sequence[float]]]) -> str:
                      f"{lab.num_epochs:7d}{lab.lecture:7.2f}%{logs:>13s}   {acc.mean():.2f}"
                      f"{spread} % ({acc.size} seed{'s' if acc.size > 1 else ''})")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- the seed record
+# The slowest runs of the book (lab 25: 15 epochs of 1.2 million parameters) take minutes
+# each on a two-core CPU: a chapter trains seed 0 itself and reads seeds 1 and 2 from this
+# record, which ``python scripts/lab_seeds.py`` writes (and checks seed 0 against it).
+
+#: The runs the record holds, by name: ``recorded_runs()[name]`` is their Lab.
+_RECORDED = {"24": LABS["24"], "24 (3 epochs)": LABS["24 (3 epochs)"], "25": LABS["25"],
+             **RECIPES}
+_RECORD = "lab_seeds.json"
+#: The data every recorded run evaluated after each epoch: the first 10,000 training images
+#: (``val_*``, seen in training, evaluated with all neurons on) and the 10,000 test images.
+RECORD_VAL_IMAGES = 10_000
+
+
+def recorded_runs() -> dict[str, Lab]:
+    """The runs :func:`recorded` knows, by name."""
+    return dict(_RECORDED)
+
+
+def settings(lab: Lab) -> dict:
+    """What a run's result depends on (names and figures are not part of it)."""
+    return {"sizes": list(lab.sizes), "weights": lab.weights, "biases": lab.biases,
+            "num_epochs": lab.num_epochs, "dropout_rate": lab.dropout_rate,
+            "batch_size": lab.batch_size, "lr": lab.lr, "schedule": lab.schedule}
+
+
+def recorded(name: str) -> dict:
+    """The recorded run ``name`` (a key of :func:`recorded_runs`) on :data:`SEEDS`.
+
+    Returns ``{"histories": [history per seed], "accuracy": final test accuracy per seed
+    in %, "machine": ..., "command": ...}``; each history is what :func:`run_lab` returned
+    with ``eval_data`` the test images and ``val_data`` the first :data:`RECORD_VAL_IMAGES`
+    training images (``train_loss``, ``eval_accuracy``, ``eval_loss``, ``val_accuracy``,
+    ``val_loss``, one number per epoch). Raises if the record was made with other settings
+    than the lab's today: then it is stale, and ``python scripts/lab_seeds.py`` makes it
+    again.
+    """
+    import json
+    from importlib import resources
+
+    if name not in _RECORDED:
+        raise KeyError(f"no recorded run {name!r}; recorded: {', '.join(_RECORDED)}")
+    record = json.loads(resources.files("helpers").joinpath("data", _RECORD).read_text())
+    if name not in record["runs"]:
+        raise ValueError(f"the record has no run {name!r}: run scripts/lab_seeds.py")
+    run = record["runs"][name]
+    if run["settings"] != settings(_RECORDED[name]):
+        raise ValueError(f"the record of {name!r} was made with {run['settings']}, but the "
+                         f"lab now has {settings(_RECORDED[name])}: run scripts/lab_seeds.py")
+    if [int(s) for s in run["seeds"]] != list(SEEDS):
+        raise ValueError(f"the record of {name!r} has seeds {list(run['seeds'])}, not {SEEDS}")
+    histories = [run["seeds"][str(s)]["history"] for s in SEEDS]
+    return {"histories": histories,
+            "accuracy": np.array([final_accuracy(h) for h in histories]),
+            "machine": record["machine"], "command": record["command"]}

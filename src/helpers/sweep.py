@@ -20,7 +20,8 @@ Example (lab 19 as the author's script runs it, 1,000 starts)::
     run.solved.mean()          # fraction of starts that solve XOR
     run.loss[:, -1]            # final loss of every start
 
-Run ``i`` starts from ``init_params(keys[i], sizes)``, exactly as a single network would.
+Run ``i`` starts from ``init_params(keys[i], sizes)``, as a single network would (the labs'
+N(0, 1) start bit for bit; He and Xavier starts to float32 rounding).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .nn import _init_layer, init_mlp
+from .nn import init_mlp
 
 __all__ = [
     "ACTIVATIONS",
@@ -126,16 +127,43 @@ def _norms(params, x, y, activation):
 
 
 def _init_all(keys: jax.Array, sizes: tuple[int, ...], init: str) -> Params:
-    """:func:`init_params` for every key, stored side by side.
+    """:func:`init_params` for every key, stored side by side: the same numbers, drawn faster.
 
-    Layer by layer, exactly as :func:`helpers.nn.init_mlp` draws them, with one compiled
-    call per layer *shape*: a depth sweep reuses the few it has (compiling the random
-    draws of a whole network anew for every depth took seconds each).
+    Compiling random draws is slow on a CPU (one to two seconds per layer shape for a batch
+    of keys), and a depth sweep meets many small shapes. JAX's Threefry is counter-based
+    (partitionable, the default since JAX 0.5): ``normal(k, (a, b))`` is the first ``a * b``
+    numbers of ``normal(k, (n,))`` for any ``n >= a * b``, in row-major order, and
+    ``split(k, n)`` the first ``n`` keys of ``split(k, m)`` for ``m >= n``. So every small
+    layer is cut from draws of one size, compiled once, and scaled as
+    ``jax.nn.initializers`` scales it. ``tests/test_sweep.py`` checks the result against
+    :func:`init_params`: the labs' N(0, 1) bit for bit, the scaled schemes to float32
+    rounding (a compiled ``init_params`` folds the scale into the draw, which can change
+    the last bit).
     """
     weights, biases = INITS[init]
-    layer_keys = _split_all(keys, len(sizes) - 1)
-    return [_init_layer_all(layer_keys[:, i], fan_in, fan_out, weights, biases)
-            for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))]
+    num = len(sizes) - 1
+    layer_keys = _split_all(keys, _bucket(num))[:, :num]
+    params = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        w, b = _normals_all(layer_keys[:, i], _bucket(fan_in * fan_out), _bucket(fan_out))
+        w = w[:, :fan_in * fan_out].reshape(-1, fan_in, fan_out)
+        w = w * _WEIGHT_STD[weights](fan_in, fan_out)
+        b = b[:, :fan_out] if biases == "normal" else jnp.zeros_like(b[:, :fan_out])
+        params.append((jnp.moveaxis(w, 0, -1), jnp.moveaxis(b, 0, -1)))
+    return params
+
+
+#: The standard deviation of each scheme's weights, computed as jax.nn.initializers does.
+_WEIGHT_STD = {
+    "normal": lambda fan_in, fan_out: 1.0,
+    "xavier_normal": lambda fan_in, fan_out: jnp.sqrt(jnp.float32(1 / ((fan_in + fan_out) / 2))),
+    "he_normal": lambda fan_in, fan_out: jnp.sqrt(jnp.float32(2.0 / fan_in)),
+}
+
+
+def _bucket(n: int) -> int:
+    """How many numbers to draw for ``n``: 64 up to 64, else the next power of two."""
+    return max(64, 1 << (n - 1).bit_length())
 
 
 @functools.partial(jax.jit, static_argnums=1)
@@ -143,10 +171,14 @@ def _split_all(keys, num):
     return jax.vmap(lambda k: jax.random.split(k, num))(keys)
 
 
-@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
-def _init_layer_all(keys, fan_in, fan_out, weights, biases):
-    w, b = jax.vmap(lambda k: _init_layer(k, fan_in, fan_out, weights, biases))(keys)
-    return jnp.moveaxis(w, 0, -1), jnp.moveaxis(b, 0, -1)
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _normals_all(keys, num_w, num_b):
+    """For every layer key, N(0, 1) draws for the weights and the biases, as ``_init_layer``
+    splits that key."""
+    def one(key):
+        k_w, k_b = jax.random.split(key)
+        return jax.random.normal(k_w, (num_w,)), jax.random.normal(k_b, (num_b,))
+    return jax.vmap(one)(keys)
 
 
 # ----------------------------------------------------------------------------- the batched core
@@ -376,8 +408,11 @@ def _check_args(keys, sizes, x, y, activation, lr, num_steps, record_every, init
             and keys.ndim == 1 and keys.shape[0] >= 1):
         raise TypeError("keys must be a 1-D array of PRNG keys, e.g. "
                         "jax.random.split(jax.random.key(0), 1000)")
-    x = jnp.asarray(x, jnp.float32)
-    y = jnp.asarray(y, jnp.float32)
+    # x and y are checked on the host: a check on the device would wait for every
+    # computation queued before it, and a loop of train_many calls could not overlap
+    # compiling one sweep with running the previous one
+    x = np.asarray(x, np.float32)
+    y = np.asarray(y, np.float32)
     if x.ndim != 2 or x.shape[1] != sizes[0]:
         raise ValueError(f"x must have shape (n, {sizes[0]}) for sizes {sizes}, got {x.shape}")
     if y.ndim == 2 and y.shape[1] == 1:
@@ -385,7 +420,7 @@ def _check_args(keys, sizes, x, y, activation, lr, num_steps, record_every, init
     if y.shape != (x.shape[0],):
         raise ValueError(f"y must hold one target per row of x, shape ({x.shape[0]},), "
                          f"got {y.shape}")
-    if not bool(jnp.all((y == 0) | (y == 1))):
+    if not np.all((y == 0) | (y == 1)):
         raise ValueError("y must hold 0/1 targets")
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not (
             math.isfinite(lr) and lr > 0):
@@ -395,4 +430,4 @@ def _check_args(keys, sizes, x, y, activation, lr, num_steps, record_every, init
     if record_every > num_steps:
         raise ValueError(f"record_every ({record_every}) must not exceed num_steps "
                          f"({num_steps})")
-    return keys, sizes, x, y
+    return keys, sizes, jnp.asarray(x), jnp.asarray(y)
