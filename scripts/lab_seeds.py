@@ -1,6 +1,6 @@
-"""Train the book's slowest MNIST runs on every seed and record their test accuracies.
+"""Train the book's slowest MNIST runs on every seed and record their histories.
 
-Usage (from the repository root, on a quiet machine; about 7 minutes on two CPU cores)::
+Usage (from the repository root, on a quiet machine; about 12 minutes on two CPU cores)::
 
     python scripts/lab_seeds.py
 

@@ -27,8 +27,8 @@ import optax
 
 from . import nn
 
-__all__ = ["INIT_NAMES", "LABS", "RECIPES", "RECORD_VAL_IMAGES", "SEEDS", "Lab", "final_accuracy", "recorded",
-           "recorded_runs", "run_lab", "settings", "table"]
+__all__ = ["INIT_NAMES", "LABS", "RECIPES", "RECORD_VAL_IMAGES", "SEEDS", "Lab",
+           "final_accuracy", "recorded", "recorded_runs", "run_lab", "settings", "table"]
 
 #: How the book writes the initialization schemes of :func:`helpers.nn.init_mlp`.
 INIT_NAMES = {"normal": "N(0, 1)", "xavier_uniform": "Xavier", "xavier_normal": "Xavier",
@@ -156,8 +156,8 @@ def table(rows: Sequence[tuple[Lab, Sequence[float]]]) -> str:
 
 # ----------------------------------------------------------------------------- the seed record
 # The slowest runs of the book (lab 25: 15 epochs of 1.2 million parameters) take minutes
-# each on a two-core CPU: a chapter trains seed 0 itself and reads seeds 1 and 2 from this
-# record, which ``python scripts/lab_seeds.py`` writes (and checks seed 0 against it).
+# each on a two-core CPU: a chapter trains seed 0 itself, checks it against this record's
+# seed 0 and reads seeds 1 and 2 from it. ``python scripts/lab_seeds.py`` writes the record.
 
 #: The runs the record holds, by name: ``recorded_runs()[name]`` is their Lab.
 _RECORDED = {"24": LABS["24"], "24 (3 epochs)": LABS["24 (3 epochs)"], "25": LABS["25"],
