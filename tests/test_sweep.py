@@ -27,11 +27,17 @@ def plain_loop(key, sizes, activation, lr, num_steps):
     """One network, trained step by step with jax.grad: what the sweep must reproduce."""
     params = sweep.init_params(key, sizes)
     x, y = jnp.asarray(sweep.XOR_X), jnp.asarray(sweep.XOR_Y)
-    losses = [float(sweep.loss(params, x, y, activation))]
-    for _ in range(num_steps):
+
+    @jax.jit  # one network's step, compiled once (an eager jax.grad re-traces every step)
+    def step(params):
         grads = jax.grad(sweep.loss)(params, x, y, activation)
         params = [(w - lr * gw, b - lr * gb) for (w, b), (gw, gb) in zip(params, grads, strict=True)]
-        losses.append(float(sweep.loss(params, x, y, activation)))
+        return params, sweep.loss(params, x, y, activation)
+
+    losses = [float(sweep.loss(params, x, y, activation))]
+    for _ in range(num_steps):
+        params, loss = step(params)
+        losses.append(float(loss))
     return params, np.array(losses)
 
 
@@ -224,3 +230,44 @@ def test_initial_gradient_norms_match_one_network(keys):
     np.testing.assert_allclose(np.asarray(norms[2]), np.asarray(one), rtol=1e-5)
     with pytest.raises(ValueError, match="unknown activation"):
         sweep.initial_gradient_norms(keys, SIZES, activation="gelu")
+
+
+def test_several_sizes_in_one_call_give_what_one_call_per_size_gives(keys):
+    sizes_list = [(2, 2, 1), (2, 3, 3, 1), (2, 4, 1)]
+    together = sweep.train_many_sizes(keys, sizes_list, activation="sigmoid", lr=0.2,
+                                      num_steps=53, record_every=10)
+    assert len(together) == len(sizes_list)
+    for sizes, run in zip(sizes_list, together, strict=True):
+        alone = sweep.train_many(keys, sizes, activation="sigmoid", lr=0.2, num_steps=53,
+                                 record_every=10)
+        np.testing.assert_array_equal(run.steps, alone.steps)
+        for (w, b), (w1, b1) in zip(run.params, alone.params, strict=True):
+            assert w.shape == w1.shape == (8, *w1.shape[1:])
+            np.testing.assert_allclose(np.asarray(w), np.asarray(w1), rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(np.asarray(b), np.asarray(b1), rtol=1e-5, atol=1e-6)
+        for field in ("loss", "grad_norms", "outputs"):
+            np.testing.assert_allclose(np.asarray(getattr(run, field)),
+                                       np.asarray(getattr(alone, field)), rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(np.asarray(run.solved), np.asarray(alone.solved))
+
+
+def test_initial_gradient_norms_of_several_sizes(keys):
+    sizes_list = [SIZES, (2, 5, 1)]
+    norms = sweep.initial_gradient_norms_sizes(keys, sizes_list, activation="tanh")
+    for sizes, n in zip(sizes_list, norms, strict=True):
+        np.testing.assert_allclose(
+            np.asarray(n), np.asarray(sweep.initial_gradient_norms(keys, sizes, activation="tanh")),
+            rtol=1e-6)
+
+
+@pytest.mark.parametrize(("sizes_list", "error", "match"), [
+    ([], TypeError, "non-empty list of layer sizes"),
+    ((2, 2, 1), TypeError, "non-empty list of layer sizes"),
+    ("221", TypeError, "non-empty list of layer sizes"),
+    ([(2, 2, 1), (2, 2, 2)], ValueError, "one sigmoid neuron"),
+])
+def test_bad_size_lists_are_named(keys, sizes_list, error, match):
+    with pytest.raises(error, match=match):
+        sweep.train_many_sizes(keys, sizes_list, lr=0.1, num_steps=10, record_every=5)
+    with pytest.raises(error, match=match):
+        sweep.initial_gradient_norms_sizes(keys, sizes_list)
