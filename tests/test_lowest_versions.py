@@ -11,9 +11,10 @@ too low fails here: raise it in pyproject.toml.
 
 It needs the package index (about 1 GB of downloads, nothing is cached in the repository)
 and takes minutes: it is skipped when PyPI cannot be reached (a failure under CI=true) and
-when DLJAX_LOWEST=0. By default it runs chapters 1, 3, 4 and 5 (the graph engine, jax.grad,
-optax, a live slider, the sweep helper) in about two minutes; the MNIST chapters would add
-many more. DLJAX_LOWEST_CHAPTERS="01 02" picks chapters by number prefix;
+when DLJAX_LOWEST=0. By default it runs chapters 1, 3 and 5 (jax.grad, jit and vmap, the
+graph engine and its drawings, a live slider, the sweep helper) and the unit tests of
+``helpers.nn.fit`` (optax, dropout; the MNIST chapters would take many minutes) in about two
+minutes. DLJAX_LOWEST_CHAPTERS="01 02" picks chapters by number prefix;
 DLJAX_LOWEST_TRY="jax>=0.8.2 numpy>=2.0" tries other bounds before writing them in pyproject.toml.
 """
 
@@ -36,7 +37,9 @@ except ModuleNotFoundError:  # Python 3.10
 
 from conftest import ROOT
 
-CHAPTERS = os.environ.get("DLJAX_LOWEST_CHAPTERS", "01 03 04 05").split()
+CHAPTERS = os.environ.get("DLJAX_LOWEST_CHAPTERS", "01 03 05").split()
+UNIT_TESTS = ["tests/test_nn.py::test_fit_trains_a_tiny_problem_to_near_zero_loss",
+              "tests/test_nn.py::test_fit_with_dropout_a_custom_optimizer_and_no_eval_data"]
 TEST_TOOLS = ["nbval", "pytest", "ipykernel", "nbclient", "nbformat"]  # at this run's versions
 
 
@@ -132,14 +135,15 @@ def test_live_slider_widget_at_the_lower_bounds(lowest_env):
 
 
 def test_chapters_at_the_lower_bounds(lowest_env):
-    """nbval --nbval-lax on the chapters in the lowest-versions venv: cells run, asserts hold."""
+    """nbval --nbval-lax on the chapters in the lowest-versions venv (cells run, asserts hold),
+    and the unit tests of the training loop, with the helpers from the wheel."""
     python, pins = lowest_env
     notebooks = sorted(p for prefix in CHAPTERS for p in (ROOT / "chapters").glob(f"{prefix}_*.ipynb"))
     assert notebooks, f"no chapters match {CHAPTERS}"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     result = subprocess.run(
         [python, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider", "--nbval-lax",
-         "--nbval-current-env", "--nbval-cell-timeout=1200", *notebooks],
+         "--nbval-current-env", "--nbval-cell-timeout=1200", *notebooks, *UNIT_TESTS],
         cwd=ROOT, capture_output=True, text=True, timeout=3600, env=env)
     versions = ", ".join(f"{k} {v}" for k, v in pins.items())
     assert result.returncode == 0, f"at {versions}:\n{result.stdout[-12000:]}\n{result.stderr[-3000:]}"

@@ -74,9 +74,10 @@ def test_networks_side_by_side_give_what_vmap_of_one_network_gives(sizes, activa
     keys = jax.random.split(jax.random.key(7), 16)
     params = jax.vmap(lambda k: sweep.init_params(k, sizes))(keys)
     x, y = jnp.asarray(sweep.XOR_X), jnp.asarray(sweep.XOR_Y)
-    losses, grads = jax.vmap(jax.value_and_grad(plain_loss),
-                             in_axes=(0, None, None, None))(params, x, y, activation)
-    losses_2, grads_2 = sweep._losses_and_grads(sweep._nets_last(params), x, y, activation)
+    one_by_one = jax.vmap(jax.value_and_grad(plain_loss), in_axes=(0, None, None, None))
+    losses, grads = jax.jit(one_by_one, static_argnums=3)(params, x, y, activation)
+    losses_2, grads_2 = jax.jit(sweep._losses_and_grads, static_argnums=3)(
+        sweep._nets_last(params), x, y, activation)
     np.testing.assert_allclose(np.asarray(losses_2), np.asarray(losses), rtol=1e-5)
     for (gw, gb), (gw2, gb2) in zip(grads, sweep._runs_first(grads_2), strict=True):
         np.testing.assert_allclose(np.asarray(gw2), np.asarray(gw), rtol=1e-4, atol=1e-6)
