@@ -160,6 +160,7 @@ def _init_all(keys: jax.Array, sizes: tuple[int, ...], init: str) -> Params:
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         w, b = _normals_all(layer_keys, i, _bucket(fan_in * fan_out), _bucket(fan_out))
         # cut, scale and lay out on the host: on the device each new shape compiles a program
+        # (the copy to the host waits for any computation queued before the draws)
         w = np.asarray(w)[:, :fan_in * fan_out].reshape(-1, fan_in, fan_out)
         w = w * np.float32(_WEIGHT_STD[weights](fan_in, fan_out))  # one float32 product, as XLA
         b = np.asarray(b)[:, :fan_out] if biases == "normal" else np.zeros((len(w), fan_out),
