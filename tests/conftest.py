@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import json
 import os
 import shutil
@@ -20,6 +21,29 @@ def _tool(name: str) -> str:
     """A console script of the running environment (works without activating it)."""
     candidate = Path(sys.executable).with_name(name)
     return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def load_script(name: str):
+    """A module of scripts/ (not a package), e.g. ``load_script("colab_check")``."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def skip_unless_index_reachable(what: str) -> None:
+    """Skip (fail under CI=true) when pip's configured package index does not answer."""
+    try:
+        answered = subprocess.run([sys.executable, "-m", "pip", "index", "versions", "jax"],
+                                  capture_output=True, timeout=60).returncode == 0
+    except subprocess.TimeoutExpired:
+        answered = False
+    if not answered:
+        message = f"the package index is unreachable: {what} installs from it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (under CI a skip is a failure)", pytrace=False)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

@@ -8,22 +8,17 @@ measured ones (so neither file can be edited by hand without the other).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import statistics
-import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_script
 
 RECORD = json.loads((ROOT / "benchmarks" / "cpu.json").read_text())
 PAGE = (ROOT / "benchmarks" / "performance.md").read_text()
 
-_spec = importlib.util.spec_from_file_location("benchmark", ROOT / "scripts" / "benchmark.py")
-benchmark = importlib.util.module_from_spec(_spec)
-sys.modules["benchmark"] = benchmark  # dataclasses look their module up there
-_spec.loader.exec_module(benchmark)
+benchmark = load_script("benchmark")
 
 
 def test_page_is_rendered_from_the_record():

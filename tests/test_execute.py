@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from conftest import ROOT
+from conftest import ROOT, load_script
 
-_spec = importlib.util.spec_from_file_location("execute", ROOT / "scripts" / "execute.py")
-execute = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(execute)
+execute = load_script("execute")
 
 SHORT_CHAPTER = ROOT / "chapters" / "03_chain_rule.ipynb"  # the quickest to run
 

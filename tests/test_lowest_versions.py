@@ -11,11 +11,11 @@ too low fails here: raise it in pyproject.toml.
 
 It needs the package index (about 1 GB of downloads, nothing is cached in the repository)
 and takes minutes: it is skipped when PyPI cannot be reached (a failure under CI=true) and
-when DLJAX_LOWEST=0. By default it runs chapters 1, 3 and 5 (jax.grad, jit and vmap, the
-graph engine and its drawings, a live slider, the sweep helper) and the unit tests of
-``helpers.nn.fit`` (optax, dropout; the MNIST chapters would take many minutes) in about two
-minutes. DLJAX_LOWEST_CHAPTERS="01 02" picks chapters by number prefix;
-DLJAX_LOWEST_TRY="jax>=0.8.2 numpy>=2.0" tries other bounds before writing them in pyproject.toml.
+when DLJAX_LOWEST=0. By default it runs chapters 1 and 3 (jax.grad, jit and vmap, the graph
+engine and its drawings, float64, a live slider) and the unit tests of ``helpers.nn.fit``
+(optax, dropout); tests/test_colab_stack.py runs more chapters on Colab's versions, which
+are the lower bound of jax. DLJAX_LOWEST_CHAPTERS="01 02" picks chapters by number prefix;
+DLJAX_LOWEST_TRY="jax>=0.7.2 numpy>=2.0" tries other bounds before writing them in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     tomllib = pytest.importorskip("tomli")
 
-from conftest import ROOT
+from conftest import ROOT, load_script, skip_unless_index_reachable
 
-CHAPTERS = os.environ.get("DLJAX_LOWEST_CHAPTERS", "01 03 05").split()
+run = load_script("colab_check").run
+
+CHAPTERS = os.environ.get("DLJAX_LOWEST_CHAPTERS", "01 03").split()
 UNIT_TESTS = ["tests/test_nn.py::test_fit_trains_a_tiny_problem_to_near_zero_loss",
               "tests/test_nn.py::test_fit_with_dropout_a_custom_optimizer_and_no_eval_data"]
 TEST_TOOLS = ["nbval", "pytest", "ipykernel", "nbclient", "nbformat"]  # at this run's versions
@@ -63,39 +65,14 @@ def test_every_dependency_has_a_lower_bound():
     assert {"jax", "optax", "numpy", "matplotlib", "ipywidgets"} <= set(bounds), bounds
 
 
-def _index_reachable() -> bool:
-    """Whether pip's configured package index answers (the test installs from it)."""
-    try:
-        result = subprocess.run([sys.executable, "-m", "pip", "index", "versions", "jax"],
-                                capture_output=True, timeout=60)
-    except subprocess.TimeoutExpired:
-        return False
-    return result.returncode == 0
-
-
-def run(*args, timeout=1800, **kwargs) -> str:
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True,
-                            timeout=timeout, **kwargs)
-    assert result.returncode == 0, (
-        f"{' '.join(map(str, args))} (exit {result.returncode}):\n"
-        f"{result.stdout[-8000:]}\n{result.stderr[-4000:]}")
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def lowest_env(tmp_path_factory):
     """A fresh venv with the helpers' wheel and every direct dependency at its lower bound."""
     if os.environ.get("DLJAX_LOWEST") == "0":
         pytest.skip("DLJAX_LOWEST=0")
-    if not _index_reachable():
-        message = "the package index is unreachable: the lowest-versions test installs from it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (under CI a skip is a failure)", pytrace=False)
-        pytest.skip(message)
+    skip_unless_index_reachable("the lowest-versions test")
     tmp = tmp_path_factory.mktemp("lowest")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-        "-w", tmp / "dist", ROOT)
-    wheel = next((tmp / "dist").glob("dljax_helpers-*.whl"))
+    wheel = load_script("colab_check").build_wheel(tmp / "dist")
     pins = lower_bounds()
     pins["jaxlib"] = pins["jax"]  # jax and jaxlib are released together
     (tmp / "constraints.txt").write_text("".join(f"{k}=={v}\n" for k, v in pins.items()))
