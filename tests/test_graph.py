@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from helpers import drawing as D
 from helpers import graph as G
-from helpers.graph import Node, backward_order, capsule, draw_graph, formula
+from helpers.drawing import draw_graph
+from helpers.graph import Node, backward_order, capsule, formula
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -23,7 +23,7 @@ are reset at the start of every ``backward``, so calling it twice gives the
 same numbers (not double).
 
 :func:`capsule` merges a sub-graph into one gate (연산 게이트 합치기);
-:func:`draw_graph` draws a graph the way the lecture's slides do.
+:func:`helpers.drawing.draw_graph` draws a graph the way the lecture's slides do.
 
 Values are plain Python floats. Inputs must be finite real numbers (int or
 float, not bool, not NaN or infinity); anything else raises ``TypeError`` or
@@ -351,11 +351,3 @@ def _wrap(s: str, node: Node, context: str) -> str:
     op = node.op if node.op != "capsule" else node.inner.op
     return f"({s[1:]})" if op in needs[context] else s
 
-
-def __getattr__(name: str):
-    """``helpers.graph.draw_graph`` still works: drawing lives in :mod:`helpers.drawing`,
-    imported only when asked for, so the engine itself never imports matplotlib."""
-    if name == "draw_graph":
-        from .drawing import draw_graph
-        return draw_graph
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
