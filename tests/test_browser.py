@@ -167,6 +167,24 @@ def test_sliders_move_without_a_kernel(browser, site, name):
         context.close()
 
 
+def test_figure_code_opens_on_a_click(browser, site):
+    """A cell that only draws a figure (tagged hide-input) shows the figure, not its code,
+    until the reader clicks "Show code cell source"."""
+    context, page, problems = open_page(browser, site, "chapters/01_neuron")
+    try:
+        cell = page.locator("div.cell.tag_hide-input").first
+        cell.scroll_into_view_if_needed()
+        assert cell.locator(".cell_output img").first.is_visible(), "the figure is hidden"
+        code = cell.locator(".cell_input").first
+        assert not code.is_visible(), "the figure's code is shown before the click"
+        cell.locator("summary").first.click()
+        code.wait_for(state="visible", timeout=5_000)
+        assert "plt" in code.inner_text() or "ax." in code.inner_text()
+        assert not problems, problems
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("query", ["backpropagation", "역전파", "vanishing gradient", "사라지는 영향력"])
 def test_search_finds_the_glossary_offline(browser, site, query):
     """Type a glossary term into the theme's search field, as a reader does: the offline

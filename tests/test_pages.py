@@ -274,12 +274,12 @@ def test_lecture_vs_book_reads_glued_results_before_printed_lines(page_code, tmp
         "lab_22": {"accuracy": [94.74, 94.93], "epoch_seconds": 0.56}}
     glued = nbformat.v4.new_code_cell("")
     glued.outputs = [nbformat.v4.new_output(
-        "display_data", data={GLUE_PREFIX + "text/plain": "{'solved': 731, 'seeds': 1000, "
+        "display_data", data={GLUE_PREFIX + "text/plain": "{'solved': 731, 'starts': 1000, "
                                                            "'sweep_seconds': 2.5}"},
         metadata={"scrapbook": {"name": "lab_19", "mime_prefix": GLUE_PREFIX}})]
     nb.cells.append(glued)
     nbformat.write(nb, path)
     result = namespace["chapter_results"](path)
-    assert result == {"lab_19": {"solved": 731, "seeds": 1000, "sweep_seconds": 2.5}}
-    assert namespace["book_figure"](result["lab_19"]) == "solves XOR for 731 of 1,000 seeds"
-    assert namespace["time_figure"](result["lab_19"]) == "2.5 s for all seeds"
+    assert result == {"lab_19": {"solved": 731, "starts": 1000, "sweep_seconds": 2.5}}
+    assert namespace["book_figure"](result["lab_19"]) == "solves XOR from 731 of 1,000 random starts"
+    assert namespace["time_figure"](result["lab_19"]) == "2.5 s for all starts"
