@@ -2,7 +2,8 @@
 
 Uses Debian's Chromium (`apt-get install chromium`) driven by Playwright; no
 browser is downloaded. Screenshots land in _build/screenshots/ for people to
-look at, in the theme's light and dark modes.
+look at, in the theme's light and dark modes. axe-core (vendored) checks every page against
+WCAG 2 A and AA.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+AXE = ROOT / "vendor" / "axe-core" / "axe.min.js"  # the accessibility checker, vendored
 SHOTS = ROOT / "_build" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -114,6 +116,16 @@ def check_launch_links(page, name):
     assert any(h.endswith(f"{name.split('/')[-1]}.ipynb") for h in downloads), "no .ipynb download"
 
 
+def accessibility_violations(page) -> list[str]:
+    """axe-core's WCAG 2 A and AA rules on the page as it is: 'rule (impact): elements'."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}});
+        return result.violations.map(v => `${v.id} (${v.impact}): ` +
+            v.nodes.slice(0, 3).map(n => n.html.slice(0, 120)).join(" | "));
+    }""")
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_offline(browser, site, name):
     context, page, problems = open_page(browser, site, name)
@@ -130,6 +142,8 @@ def test_page_renders_offline(browser, site, name):
         assert not broken, f"images that did not load: {broken}"
         if name.startswith("chapters/"):
             check_launch_links(page, name)  # on the same page load: opening each page costs seconds
+        violations = accessibility_violations(page)
+        assert not violations, f"WCAG 2 A/AA violations (axe-core): {violations}"
         for theme in ("light", "dark"):
             if theme == "dark":
                 page.evaluate("() => document.documentElement.dataset.theme = 'dark'")
