@@ -74,6 +74,15 @@ def repository(config: Path = ROOT / "_config.yml") -> tuple[str, str] | None:
     return url, ref
 
 
+def setup_cell_of(nb):
+    """The notebook's setup cell: its first code cell, or its second when the first only sets
+    environment variables that JAX reads when it starts (XLA_FLAGS)."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    first = code[0]
+    sets_environment = "os.environ" in first.source and "import helpers" not in first.source
+    return code[1] if sets_environment else first
+
+
 def setup_cell_source(config: Path = ROOT / "_config.yml") -> str:
     repo = repository(config)
     return UNSET if repo is None else SET.format(url=repo[0], ref=repo[1])
@@ -85,7 +94,7 @@ if __name__ == "__main__":
 
         for name in sys.argv[2:]:
             nb = nbformat.read(name, as_version=4)
-            first = next(c for c in nb.cells if c.cell_type == "code")
+            first = setup_cell_of(nb)
             first.source = setup_cell_source()
             # its output names this machine's devices: compared by nbval nowhere
             tags = first.metadata.setdefault("tags", [])

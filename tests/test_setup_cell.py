@@ -30,7 +30,14 @@ def write_config(tmp_path: Path, url: str, branch: str) -> Path:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_first_code_cell_is_the_shared_setup_cell(path):
-    first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    """The setup cell comes first; only a cell that sets the environment for JAX may precede
+    it (XLA_FLAGS must be set before JAX starts: appendix/many_devices.ipynb)."""
+    nb = nbformat.read(path, as_version=4)
+    first = setup_cell.setup_cell_of(nb)
+    before = [c for c in nb.cells if c.cell_type == "code"][0]
+    if before is not first:
+        assert "import" not in before.source.replace("import os", ""), (
+            f"{path.name}: the cell before the setup cell may only set os.environ")
     assert first.source == setup_cell.setup_cell_source(), (
         f"{path.name}: run python scripts/setup_cell.py --write {path.relative_to(ROOT)}")
     # it prints this machine's devices, which nbval must not compare
