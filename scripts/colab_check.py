@@ -29,6 +29,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -93,10 +94,10 @@ def installed(python: Path, names) -> dict[str, str]:
 
 def would_install(python: Path, wheel: Path) -> dict[str, str]:
     """{name: version} that ``pip install <wheel>`` would install there (pip's JSON report)."""
-    report = Path(run(python, "-c", "import tempfile; print(tempfile.mkdtemp())").strip())
-    run(python, "-m", "pip", "install", "--dry-run", "--quiet", "--report",
-        report / "report.json", wheel)
-    entries = json.loads((report / "report.json").read_text())["install"]
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
+        run(python, "-m", "pip", "install", "--dry-run", "--quiet", "--report", report, wheel)
+        entries = json.loads(report.read_text())["install"]
     return {e["metadata"]["name"].lower().replace("_", "-"): e["metadata"]["version"]
             for e in entries}
 
@@ -120,7 +121,7 @@ def check_install(python: Path, wheel: Path) -> dict[str, str]:
     return added
 
 
-def run_notebooks(python: Path, notebooks, work: Path, extra=(), timeout=3600):
+def run_notebooks(python: Path, notebooks, work: Path, timeout=3600):
     """pytest --nbval-lax on copies of ``notebooks`` in ``work`` (outside the repository)."""
     work.mkdir(parents=True, exist_ok=True)
     copies = []
@@ -132,7 +133,7 @@ def run_notebooks(python: Path, notebooks, work: Path, extra=(), timeout=3600):
     return subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
          "--rootdir", str(work), "--nbval-lax", "--nbval-current-env",
-         "--nbval-cell-timeout=1200", *map(str, copies), *extra],
+         "--nbval-cell-timeout=1200", *map(str, copies)],
         cwd=work, capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -143,7 +144,6 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help=f"do not write {RECORD.name}")
     args = parser.parse_args()
 
-    import tempfile
     folder = args.folder or Path(tempfile.mkdtemp(prefix="colab-"))
     start = time.perf_counter()
     python = make_stack(folder)
