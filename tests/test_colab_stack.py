@@ -6,8 +6,8 @@ Google's public record). Installing the helpers' wheel there, as a reader's setu
 must add nothing but the helpers and packages Colab lacks: pip's ``--dry-run --report`` JSON
 is read before the real install. Then the chapters that together use every helpers module run
 there with ``nbval --nbval-lax`` (every cell runs, every assert holds), from copies outside
-the repository: chapter 5 (graph, drawing, plotting, sweep, slider), chapter 9 (data, labs,
-nn.fit with optax and dropout) and chapter 12 (cnn). ``python scripts/colab_check.py`` runs
+the repository: chapter 5 (graph, drawing, plotting, sweep, slider), chapter 11 (data, labs,
+nn.fit with optax and dropout) and chapter 12 (cnn, nn.fit with any model). ``python scripts/colab_check.py`` runs
 all twelve and writes the record that the last test here reads.
 
 It needs the package index (nothing is cached in the repository): skipped when PyPI cannot
@@ -27,7 +27,7 @@ from conftest import ROOT, load_script, skip_unless_index_reachable
 
 colab_check = load_script("colab_check")
 
-CHAPTERS = os.environ.get("DLJAX_COLAB_CHAPTERS", "05 09 12").split()
+CHAPTERS = os.environ.get("DLJAX_COLAB_CHAPTERS", "05 11 12").split()
 
 
 @pytest.fixture(scope="module")
