@@ -37,7 +37,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 from conftest import ROOT, load_script, skip_unless_index_reachable
 
-run = load_script("colab_check").run
+colab_check = load_script("colab_check")  # its install plumbing
+run = colab_check.run
 
 CHAPTERS = os.environ.get("DLJAX_LOWEST_CHAPTERS", "01 03").split()
 UNIT_TESTS = ["tests/test_nn.py::test_fit_trains_a_tiny_problem_to_near_zero_loss",
@@ -72,7 +73,7 @@ def lowest_env(tmp_path_factory):
         pytest.skip("DLJAX_LOWEST=0")
     skip_unless_index_reachable("the lowest-versions test")
     tmp = tmp_path_factory.mktemp("lowest")
-    wheel = load_script("colab_check").build_wheel(tmp / "dist")
+    wheel = colab_check.build_wheel(tmp / "dist")
     pins = lower_bounds()
     pins["jaxlib"] = pins["jax"]  # jax and jaxlib are released together
     (tmp / "constraints.txt").write_text("".join(f"{k}=={v}\n" for k, v in pins.items()))
