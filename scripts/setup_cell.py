@@ -28,14 +28,15 @@ GITHUB_URL = re.compile(r"https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 PINNED_REF = re.compile(r"v\d+(\.\d+)*|[0-9a-f]{40}")
 
 UNSET = """\
-# Setup, the same in every chapter: the book's helpers package and figure style.
+# Setup, the same in every chapter: the book's helpers and figure style.
 try:
     import helpers
 except ImportError:
     raise ImportError(
-        "This chapter needs the book's `helpers` package. The book has no public "
-        "address yet, so nothing is installed from the internet: clone the book's "
-        "repository, run `pip install -e .` in it (see README.md), and restart the kernel."
+        "This chapter needs the book's `helpers` package. The book has no "
+        "public address yet, so nothing is installed from the internet: "
+        "clone the book's repository, run `pip install -e .` in it (see "
+        "README.md), and restart the kernel."
     ) from None
 
 helpers.set_style()

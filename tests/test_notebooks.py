@@ -94,6 +94,31 @@ def toc_files():
     return [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
 
 
+# Characters of code the book's page shows without scrolling sideways: measured in
+# Chromium at a 1280-pixel-wide window (the narrowest of the common laptop widths;
+# wider windows and phones in landscape show 85-89).
+PAGE_CODE_WIDTH = 77
+
+
+def lines_wider_than(path, width):
+    """(cell number, line) for every code line longer than `width` characters."""
+    return [(i, line) for i, c in enumerate(code_cells(path), 1)
+            for line in c.source.splitlines() if len(line) > width]
+
+
+def test_width_check_finds_a_long_line(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1\n" + "y" * 78)])
+    nbformat.write(nb, tmp_path / "wide.ipynb")
+    assert lines_wider_than(tmp_path / "wide.ipynb", PAGE_CODE_WIDTH) == [(1, "y" * 78)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_fits_the_page_without_scrolling(path):
+    wide = lines_wider_than(path, PAGE_CODE_WIDTH)
+    assert not wide, (f"{path.name}: {len(wide)} code lines longer than {PAGE_CODE_WIDTH} "
+                      f"characters, the first in code cell {wide[0][0]}: {wide[0][1]!r}")
+
+
 def test_toc_lists_every_chapter_in_order():
     listed = [f for f in toc_files() if f.startswith("chapters/")]
     assert listed == sorted(listed)
