@@ -7,7 +7,7 @@ import pytest
 from matplotlib import font_manager
 
 import helpers
-from helpers.plotting import plot_decision_boundary
+from helpers.plotting import overlapping_texts, plot_decision_boundary, warn_if_texts_overlap
 
 matplotlib.use("Agg")
 
@@ -30,6 +30,75 @@ def test_korean_text_has_a_font(recwarn):
     missing = [w for w in recwarn if "missing from font" in str(w.message)]
     assert not missing, [str(w.message) for w in missing]
     assert any("Nanum" in f.name for f in font_manager.fontManager.ttflist)
+
+
+# ------------------------------------------------------------------ overlapping text
+
+
+def test_a_clean_figure_has_no_overlapping_text():
+    helpers.set_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
+    for ax, title in [(left, "without dropout"), (right, "with dropout")]:
+        ax.plot([0, 1], [0, 1], label="training")
+        ax.set(title=title, xlabel="epoch", ylabel="accuracy (%)")
+        ax.legend(loc="lower right")
+    assert overlapping_texts(fig) == []
+    plt.close(fig)
+
+
+def test_overlaps_are_found_and_named():
+    helpers.set_style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(4, 2))
+    left.set_title("77.8 % without dropout")
+    right.set_title("with dropout")  # too long for the narrow panels: the titles meet
+    left.plot([0, 1], [0, 1], label="training")
+    left.legend(loc="upper left")
+    left.annotate("best epoch", (0.05, 0.95), xycoords="axes fraction", va="top")
+    pairs = overlapping_texts(fig)
+    assert ("77.8 % without dropout", "with dropout") in pairs
+    assert ("best epoch", "training") in pairs  # an annotation over the legend
+    fig.canvas.draw()
+    with pytest.warns(UserWarning, match="overlapping text in a figure: .*'best epoch'"):
+        warn_if_texts_overlap(fig)
+    plt.close(fig)
+
+
+def test_hidden_texts_and_ticks_outside_the_view_do_not_count():
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "shown")
+    ax.text(0.5, 0.5, "hidden", visible=False)
+    ax.set_xticks(range(20), [f"tick {i}" for i in range(20)])
+    ax.set_xlim(-0.5, 0.5)  # only tick 0 is drawn
+    assert overlapping_texts(fig) == []
+    ax.axis("off")
+    ax.text(0.5, 0.5, "on top")
+    assert overlapping_texts(fig) == [("shown", "on top")]
+    plt.close(fig)
+
+
+def test_overlap_check_rejects_what_is_not_a_figure():
+    with pytest.raises(TypeError, match="fig must be a matplotlib Figure, got Axes"):
+        overlapping_texts(plt.subplots()[1])
+    plt.close("all")
+
+
+def test_figures_shown_in_ipython_are_checked():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    png = shell.display_formatter.formatters["image/png"]
+    png.for_type(matplotlib.figure.Figure, lambda fig: b"png")  # as the inline backend does
+    helpers.set_style()
+    helpers.set_style()  # a second call does not check twice
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "one")
+    ax.text(0.5, 0.5, "two")
+    fig.canvas.draw()  # the inline backend's formatter draws it
+    with pytest.warns(UserWarning, match="'one' and 'two'") as caught:
+        assert png(fig) == b"png"
+    assert len(caught) == 1
+    plt.close(fig)
+    InteractiveShell.clear_instance()
 
 
 # ------------------------------------------------------------------ plot_decision_boundary

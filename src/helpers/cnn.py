@@ -1,6 +1,6 @@
 """Chapter 12's small convolutional network for MNIST, in plain JAX.
 
-Two 3×3 convolutions (``jax.lax.conv_general_dilated``, padding "SAME"), each followed by
+Two 3×3 convolutions (:func:`conv`, padding "SAME"), each followed by
 2×2 max pooling and ReLU, then a fully connected hidden layer and the 10 logits:
 
     (n, 28, 28, 1) -conv-> (n, 28, 28, c1) -pool-> (n, 14, 14, c1)
@@ -71,48 +71,22 @@ def predict(params: Params, images: jax.Array) -> jax.Array:
     return h @ w4 + b4
 
 
-def _conv(x: jax.Array, w: jax.Array) -> jax.Array:
-    """A k×k convolution (k odd) with padding "SAME": the output has the input's size."""
-    return jax.lax.conv_general_dilated(x, w, window_strides=(1, 1), padding="SAME",
-                                        dimension_numbers=DIMENSIONS)
+def conv(x: jax.Array, w: jax.Array) -> jax.Array:
+    """A k×k convolution (k odd) with padding "SAME": the output has the input's size.
 
-
-# ----------------------------------------------------------------------------- speed only
-# The gradient of conv, computed from the same convolution written as one matrix product
-# (im2col: every output pixel's k×k×c_in patch of the input, times the kernel reshaped to
-# (k·k·c_in, c_out)). JAX's own gradients of conv_general_dilated are correct too, but
-# inside the jax.lax.scan of helpers.nn.fit XLA's CPU compiler runs them as naive loops
-# instead of its convolution kernels: an epoch of the default network took about 140 s
-# instead of 18 s on the book's two-core CPU. On a GPU both are fast.
-# tests/test_nn.py checks that the value and both gradients equal JAX's own.
-
-
-def _conv_as_matmul(x: jax.Array, w: jax.Array) -> jax.Array:
-    """The same as :func:`_conv`: patches (n, h, w, k·k·c_in) @ kernel (k·k·c_in, c_out)."""
+    ``x`` is (n, h, w, c_in), ``w`` (k, k, c_in, c_out); returns (n, h, w, c_out), what
+    ``jax.lax.conv_general_dilated(x, w, (1, 1), "SAME", dimension_numbers=DIMENSIONS)``
+    returns. It is computed as one matrix product ("im2col"): every output pixel's
+    k×k×c_in patch of the (zero-padded) input, in HWIO order, times the kernel reshaped
+    to (k·k·c_in, c_out). Inside the ``jax.lax.scan`` of :func:`helpers.nn.fit`, XLA's
+    CPU compiler runs ``conv_general_dilated``, and even more so its gradients, as naive
+    loops; the product and its gradients (two more products) run as matrix products.
+    ``tests/test_nn.py`` checks the value and both gradients against JAX's own.
+    """
     k, _, c_in, c_out = w.shape
     p = k // 2
     padded = jnp.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
     h, wd = x.shape[1:3]
-    patches = jnp.concatenate([padded[:, i:i + h, j:j + wd, :]          # (kh, kw, c_in) order,
-                               for i in range(k) for j in range(k)], axis=-1)  # as HWIO
+    patches = jnp.concatenate([padded[:, i:i + h, j:j + wd, :]
+                               for i in range(k) for j in range(k)], axis=-1)
     return patches @ w.reshape(k * k * c_in, c_out)
-
-
-@jax.custom_vjp
-def conv(x: jax.Array, w: jax.Array) -> jax.Array:
-    """A 3×3 (any odd size) convolution, padding "SAME": ``jax.lax.conv_general_dilated``.
-
-    ``x`` is (n, h, w, c_in), ``w`` (k, k, c_in, c_out); returns (n, h, w, c_out).
-    """
-    return _conv(x, w)
-
-
-def _conv_forward(x, w):
-    return _conv(x, w), (x, w)
-
-
-def _conv_backward(residuals, g):
-    return jax.vjp(_conv_as_matmul, *residuals)[1](g)
-
-
-conv.defvjp(_conv_forward, _conv_backward)

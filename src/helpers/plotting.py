@@ -1,4 +1,5 @@
-"""One figure style for the whole book, and the decision-boundary plot of a 2-D classifier.
+"""One figure style for the whole book, a check that a figure's texts do not overlap, and
+the decision-boundary plot of a 2-D classifier.
 
 Figures are drawn on an opaque white background, so that they stay legible in
 both the light and the dark mode of the book's theme (black text on a
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ import numpy as np
 from cycler import cycler
 from matplotlib import font_manager
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 #: Okabe & Ito (2008), "Color Universal Design": safe for common colour blindness.
 PALETTE = {
@@ -90,13 +94,108 @@ def _korean_font() -> str:
 def set_style() -> None:
     """Apply the book's figure style to matplotlib (call once per notebook).
 
-    Latin text and math use DejaVu Sans; Hangul falls back to NanumGothic.
+    Latin text and math use DejaVu Sans; Hangul falls back to NanumGothic. In Jupyter,
+    every figure shown is also checked for overlapping text (:func:`warn_if_texts_overlap`).
     """
     mpl.rcParams.update(STYLE)
     mpl.rcParams["font.family"] = ["DejaVu Sans", _korean_font()]
     # The fallback fonts' bold weights differ slightly (DejaVu 700, NanumGothic 600), and
     # matplotlib logs each substitution. Missing glyphs still warn (through `warnings`).
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    _check_figures_as_they_are_shown()
+
+
+# ------------------------------------------------------------------ overlapping text
+
+def _drawn_texts(fig: Figure) -> list[Text]:
+    """The figure's visible, non-empty texts; a tick label only where its tick is drawn."""
+    hidden: set[int] = set()
+    drawn: list[Text] = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks = axis.get_major_ticks() + axis.get_minor_ticks()
+            hidden.update(id(label) for tick in ticks for label in (tick.label1, tick.label2))
+            if not (ax.get_visible() and ax.axison and axis.get_visible()):
+                continue
+            lo, hi = sorted(axis.get_view_interval())
+            pad = 1e-9 * max(1.0, abs(lo), abs(hi))
+            drawn += [label for tick in ticks if lo - pad <= tick.get_loc() <= hi + pad
+                      for label in (tick.label1, tick.label2)]
+        if not ax.get_visible():
+            hidden.update(id(t) for t in ax.findobj(Text))
+    drawn += [t for t in fig.findobj(Text) if id(t) not in hidden]
+    return [t for t in drawn if t.get_visible() and t.get_text().strip()]
+
+
+def overlapping_texts(fig: Figure, min_overlap: float = 1.0, *,
+                      draw: bool = True) -> list[tuple[str, str]]:
+    """Pairs of texts of ``fig`` that are drawn over each other, as ``(text, text)``.
+
+    Texts are titles, axis and tick labels, annotations, legend entries and
+    ``fig.text``; a text drawn over a legend counts as overlapping its first entry.
+    Two boxes overlap when they share more than ``min_overlap`` pixels in both
+    directions (touching boxes do not). The figure is drawn first, which applies its
+    layout engine; ``draw=False`` skips that for a figure just saved or shown.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if draw:
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = _drawn_texts(fig)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    legends = [lg for lg in [ax.get_legend() for ax in fig.axes] + fig.legends
+               if lg is not None and lg.get_visible()]
+    legend_texts = {id(t) for lg in legends for t in lg.get_texts()}
+
+    def overlap(a, b) -> bool:
+        return (min(a.x1, b.x1) - max(a.x0, b.x0) > min_overlap
+                and min(a.y1, b.y1) - max(a.y0, b.y0) > min_overlap)
+
+    pairs = {}  # ordered and without repeats
+    for i, (t, a) in enumerate(zip(texts, boxes, strict=True)):
+        for u, b in zip(texts[i + 1:], boxes[i + 1:], strict=True):
+            if overlap(a, b):
+                pairs[t.get_text(), u.get_text()] = None
+        for lg in legends:
+            if id(t) not in legend_texts and lg.get_texts() and overlap(
+                    a, lg.get_window_extent(renderer)):
+                pairs[t.get_text(), lg.get_texts()[0].get_text()] = None
+    return list(pairs)
+
+
+def warn_if_texts_overlap(fig: Figure) -> None:
+    """Warn (a ``UserWarning`` naming the texts) when texts of ``fig``, just drawn, overlap."""
+    pairs = overlapping_texts(fig, draw=False)
+    if pairs:
+        listed = "; ".join(f"{a!r} and {b!r}" for a, b in pairs[:5])
+        warnings.warn(f"overlapping text in a figure: {listed}", UserWarning, stacklevel=2)
+
+
+def _check_figures_as_they_are_shown() -> None:
+    """In IPython, check every figure that is displayed as a PNG (once per session)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        show = png.lookup_by_type(Figure)
+    except KeyError:
+        return
+    if getattr(show, "_checks_overlap", False):
+        return
+
+    def checked(fig, *args, **kwargs):
+        data = show(fig, *args, **kwargs)
+        warn_if_texts_overlap(fig)
+        return data
+
+    checked._checks_overlap = True
+    png.for_type(Figure, checked)
 
 
 # ------------------------------------------------------------------ decision boundaries in 2-D

@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from PIL import Image, ImageColor
 
-from .plotting import PALETTE
+from .plotting import PALETTE, warn_if_texts_overlap
 
 #: Upper bound on the number of states, to keep the built pages light.
 MAX_STATES = 101
@@ -131,6 +131,7 @@ def _render(fig: Figure, draw: Callable[[Figure, int], None], i: int, dpi: int) 
     draw(fig, i)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
+    warn_if_texts_overlap(fig)
     rgb = Image.open(buf).convert("RGB")
     image = rgb.quantize(palette=_palette_of(rgb), dither=Image.Dither.NONE)
     out = io.BytesIO()

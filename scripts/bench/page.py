@@ -1,0 +1,167 @@
+"""The appendix page ``benchmarks/performance.md``, every number read from the record.
+
+:func:`render_page` also renders records written before the optimizer step was measured
+(see :mod:`bench.tables`).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from .tables import ceiling_table, percent_of_roofline, plural, roofline_table, span, timing_table
+from .workloads import LABS, flops_per_example
+
+
+def render_page(record: dict) -> str:
+    """The appendix page, every number read from ``record`` (the JSON that the run wrote)."""
+    rows = record["rows"]
+    peak, bw = record["peak_gflops"], record["bandwidth_gbs"]
+    mlp = [r for r in rows if not r["cnn"]]
+    cnn = next((r for r in rows if r["cnn"]), None)
+    out = ["# Appendix: how fast the helpers train", ""]
+    if record["quick"]:
+        out += ["```{warning}",
+                "PLACEHOLDER. The numbers on this page come from a `--quick` check of the "
+                "benchmark script on a small part of MNIST, on a machine shared with other "
+                "heavy jobs: they show the page's shape, not the machine's speed. The real "
+                "record is made with the command at the end of the page.",
+                "```", ""]
+    torch_text = (f"torch {record['torch_version']}" if record["torch_version"]
+                  else "PyTorch not installed (its columns are empty)")
+    out += [
+        "Every MNIST chapter from chapter 8 on trains through `helpers.nn.fit`, whose whole "
+        "epoch is one compiled call (`jax.lax.scan` over the batches, data kept on the device); "
+        "chapter 12 trains a small convolutional network through the same loop. "
+        "This page records what that costs on the machine the book is built and tested on, "
+        "measured by `scripts/benchmark.py` in one run, side by side with the same networks "
+        "in PyTorch on the same cores, and against what the machine's own matrix products and "
+        "memory allow. The numbers come from `benchmarks/cpu.json`, which that run wrote, and "
+        "this page is rendered from it; a test (`tests/test_benchmark_record.py`) checks both.",
+        "",
+        f"**Machine**: {record['threads']} CPU threads ({record['machine']}), no GPU; "
+        f"jax {record['jax_version']} (CPU), {torch_text}. Its float32 matrix-multiply peak, "
+        f"measured in the same run on 2048×2048 matrices, was "
+        f"**{peak['numpy']:.1f} GFLOP/s** with numpy and {peak['jax']:.1f} GFLOP/s with "
+        f"`jax.numpy`. Its memory bandwidth, over arrays of "
+        f"{record['bandwidth_array_mib']:.0f} MiB (far larger than the caches), was "
+        f"**{record['bandwidth_best_gbs']:.1f} GB/s** at best (numpy copy "
+        f"{bw['numpy_copy']:.1f}, numpy triad {bw['numpy_triad']:.1f}, jitted jax triad "
+        f"{bw['jax_triad']:.1f} GB/s).",
+        "",
+        "**Workload**: the lecture's labs and chapter 12's network, "
+        f"{record['n_train']:,} training images, batch 100, Adam with learning rate 0.001; "
+        f"the median of {plural(record['rounds'] * record['epochs_per_round'], 'timed epoch')} per "
+        "framework and configuration (the CNN's JAX epochs are those of its seeds' runs), alternating between them so that a change in the "
+        "machine's load hits all. PyTorch runs in a process of its own with as many threads as "
+        "cores, in two configurations: eager with `torch.optim.Adam(..., fused=True)`, and the "
+        "whole training step compiled with `torch.compile`. The faster of the two is the "
+        "*peer* of each row, and the speed-up is the peer's time over JAX's. Lab 25 is lab 24 "
+        "with dropout 0.3.",
+        "",
+    ]
+    tc = record["torch_compile"]
+    if tc not in (None, "ok"):
+        out += [f"`torch.compile` could not run on this machine ({tc}), so the compiled column "
+                "is empty and the eager configuration is the peer.", ""]
+    out += ["## Time per epoch", "", timing_table(record), ""]
+    faster = [r for r in rows if r["speedup_vs_torch"] and r["speedup_vs_torch"] >= 1]
+    slower = [r for r in rows if r["speedup_vs_torch"] and r["speedup_vs_torch"] < 1]
+    if faster:
+        out += ["JAX is faster than the better PyTorch configuration on "
+                + ", ".join(f"lab {r['lab']}" if not r["cnn"] else r["lab"] for r in faster)
+                + "."]
+    if slower:
+        out += ["PyTorch is faster on " + ", ".join(
+            f"{'lab ' if not r['cnn'] else ''}{r['lab']} (JAX takes "
+            f"{1 / r['speedup_vs_torch']:.2f}× as long)" for r in slower)
+            + "."]
+    if faster or slower:
+        out += [""]
+    out += ["## Where the time goes: a roofline", "", *_roofline_text(record), "",
+            roofline_table(record), ""]
+    if mlp:
+        out += [f"The fully connected labs reach {span([percent_of_roofline(r) for r in mlp], '.0f')} % "
+                "of their roofline.", ""]
+    if cnn:
+        accs = [100 * a for a in cnn["test_accuracies"]]
+        convs = [p for p in cnn["products"] if p["what"].startswith("conv") and p["kind"] == "nn"]
+        spread = (f"{statistics.mean(accs):.2f} ± {statistics.stdev(accs):.2f} % "
+                  f"(mean ± standard deviation)" if len(accs) > 1 else f"{accs[0]:.2f} %")
+        out += [
+            "## Chapter 12's convolutional network",
+            "",
+            f"{cnn['params']:,} parameters; trained as in the chapter for "
+            f"{plural(record['cnn_epochs'], 'epoch')} from each of {plural(len(accs), 'seed')}, it "
+            "reached " + ", ".join(f"{a:.2f} %" for a in accs) + f" test accuracy: {spread}. "
+            f"Its epoch took {cnn['jax_s_per_epoch']:.2f} s in JAX, "
+            f"{percent_of_roofline(cnn):.0f} % of its roofline. Its convolutions are "
+            f"thin products ({' and '.join(str(p['n']) for p in convs)} channels, "
+            f"{' and '.join(str(p['k']) for p in convs)} kernel weights per output pixel; see "
+            "the conv rows of the table above), and the pooling and ReLU on its full-size "
+            "feature maps are not in the roofline at all.",
+            "",
+        ]
+    out += [
+        "**How the FLOPs are counted.** Per layer with `in` inputs and `out` outputs and a batch "
+        "of 100: forward 2·100·in·out, weight gradient the same, input gradient the same except "
+        "for the first layer. For lab 24 that is "
+        f"{flops_per_example(LABS['24'].sizes):,} FLOP per example. Biases, activations, "
+        "softmax, dropout and the optimizer are not counted in the GFLOP/s.",
+        "",
+        "**Reproduce it**: `pip install torch` (optional: without PyTorch its columns are "
+        "empty), then on a quiet machine",
+        "`python scripts/benchmark.py --json benchmarks/cpu.json --page benchmarks/performance.md`"
+        f" (this run took {record['run_minutes']:.0f} minutes). "
+        "Timings on a shared machine move by 10–20 % between runs and more under load; the "
+        "script prints the load average beside every row (here "
+        f"{min(r['load_min'] for r in rows):.2f}–{max(r['load_max'] for r in rows):.2f}). "
+        "`--quick` checks the script in a few minutes without measuring anything. On a GPU the "
+        "same script runs unchanged.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _roofline_text(record: dict) -> list[str]:
+    """The roofline section's explanation, up to its table."""
+    rows, passes = record["rows"], record.get("ceiling_passes")
+    measured = all("adam_s_per_step" in r for r in rows)
+    adam = ("The optimizer is not a matrix product: Adam reads the parameters, their gradients "
+            "and its two running averages and writes three of them back, at least 28 bytes per "
+            "parameter at every step. ")
+    if measured:
+        rates = [r["optimizer_bytes_per_epoch"] / r["roofline_optimizer_s"] / 1e9 for r in rows]
+        bw = record["bandwidth_best_gbs"]
+        adam += ("The run timed the very step the training runs (the fused Adam of `helpers.nn`; "
+                 "`optax.adam` under the CNN's schedule) at each lab's parameter shapes, many "
+                 f"steps in one compiled loop, and kept the fastest of {passes} timings: "
+                 f"{span(rates, '.0f')} GB/s, counted in those 28 bytes"
+                 + (f", above the memory's {bw:.1f} GB/s: arrays this small stay in the caches."
+                    if min(rates) > bw else "."))
+    else:
+        adam += ("This record's run did not time the Adam step (*not measured* below), so its "
+                 "roofline counts the products only.")
+    return [
+        "Matrix-multiply peak is measured on large square matrices. A training step of these "
+        "labs multiplies a batch of 100 rows by the weights, and its backward pass computes "
+        "two transposed products per layer (the weight gradient, input transposed times output "
+        "gradient, and the input gradient, output gradient times the transposed weights; the "
+        "first layer needs no input gradient). Such small products run below the peak, so the "
+        "run measured each shape on its own, repeated in a jitted loop as in training (a "
+        "convolution counted as the matrix product it amounts to, one row per output pixel)"
+        + (f", and kept the fastest of {passes} timings, one before the training and one before "
+           "each of its rounds" if passes else "") + ":",
+        "",
+        ceiling_table(record),
+        "",
+        adam,
+        "",
+        "The **roofline time** of an epoch adds, over its steps, each product's FLOPs divided "
+        "by that product's fastest measured speed" + (" and the fastest Adam step" if measured
+                                                        else "")
+        + ". It counts nothing else a step does: not the bias adds, activations, pooling, "
+        "softmax and loss, dropout masks, or slicing each batch out of the data. Every part it "
+        "counts is taken at its fastest, so under this model it is a lower bound on the epoch, "
+        "and **roofline ÷ epoch** is the share of the machine's limit that the training "
+        "reaches: 100 % would leave nothing to win.",
+    ]
