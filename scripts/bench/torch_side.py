@@ -117,6 +117,9 @@ def torch_epochs(torch, lab: Lab, x_np, y_np, mode: str, epochs: int, seed: int)
         return loss
 
     if mode == "compiled":
+        # a fresh compile for every request: the worker serves many, and after 8 new
+        # closures of `step` dynamo would stop compiling and silently run it eagerly
+        torch._dynamo.reset()
         step = torch.compile(step)
     x = torch.from_numpy(x_np)
     y = torch.from_numpy(y_np.astype(np.int64))
