@@ -106,22 +106,17 @@ def test_derived_numbers_follow_from_the_times(r):
     # roofline: each product at its own fastest measured speed, plus the fastest Adam step
     for p in r["products"]:
         assert p["gflops"] == RECORD["product_gflops"][p["shape"]]
-        if "product_gflops_repeats" in RECORD:
-            repeats = RECORD["product_gflops_repeats"][p["shape"]]
-            assert len(repeats) == RECORD["ceiling_passes"] and p["gflops"] == max(repeats)
+        repeats = RECORD["product_gflops_repeats"][p["shape"]]
+        assert len(repeats) == RECORD["ceiling_passes"] and p["gflops"] == max(repeats)
     matmul_s = steps * sum(2 * p["m"] * p["k"] * p["n"] / (p["gflops"] * 1e9) for p in r["products"])
     assert r["roofline_matmul_s"] == pytest.approx(matmul_s)
     assert r["optimizer_bytes_per_epoch"] == 28 * r["params"] * steps
-    bw = RECORD["bandwidth_best_gbs"]
-    assert bw == max(RECORD["bandwidth_gbs"].values())
-    if "adam_s_per_step" in r:  # measured: the fastest of the timed steps
-        assert r["adam_step_times"] == RECORD["adam_step_times"][r["id"]]
-        assert len(r["adam_step_times"]) == RECORD["ceiling_passes"]
-        assert r["adam_s_per_step"] == min(r["adam_step_times"])
-        assert r["roofline_optimizer_s"] == pytest.approx(r["adam_s_per_step"] * steps)
-    else:  # a record from before Adam was measured: its 28 bytes/param at the bandwidth
-        assert r["roofline_optimizer_s"] == pytest.approx(
-            r["optimizer_bytes_per_epoch"] / (bw * 1e9))
+    assert RECORD["bandwidth_best_gbs"] == max(RECORD["bandwidth_gbs"].values())
+    # the optimizer: the fastest of the timed Adam steps
+    assert r["adam_step_times"] == RECORD["adam_step_times"][r["id"]]
+    assert len(r["adam_step_times"]) == RECORD["ceiling_passes"]
+    assert r["adam_s_per_step"] == min(r["adam_step_times"])
+    assert r["roofline_optimizer_s"] == pytest.approx(r["adam_s_per_step"] * steps)
     assert r["roofline_s"] == pytest.approx(matmul_s + r["roofline_optimizer_s"])
     assert r["epoch_over_roofline"] == pytest.approx(r["jax_s_per_epoch"] / r["roofline_s"])
     if r["cnn"]:

@@ -124,23 +124,17 @@ def render_page(record: dict) -> str:
 
 def _roofline_text(record: dict) -> list[str]:
     """The roofline section's explanation, up to its table."""
-    rows, passes = record["rows"], record.get("ceiling_passes")
-    measured = all("adam_s_per_step" in r for r in rows)
+    rows, passes = record["rows"], record["ceiling_passes"]
+    rates = [r["optimizer_bytes_per_epoch"] / r["roofline_optimizer_s"] / 1e9 for r in rows]
+    bw = record["bandwidth_best_gbs"]
     adam = ("The optimizer is not a matrix product: Adam reads the parameters, their gradients "
             "and its two running averages and writes three of them back, at least 28 bytes per "
-            "parameter at every step. ")
-    if measured:
-        rates = [r["optimizer_bytes_per_epoch"] / r["roofline_optimizer_s"] / 1e9 for r in rows]
-        bw = record["bandwidth_best_gbs"]
-        adam += ("The run timed the very step the training runs (the fused Adam of `helpers.nn`; "
-                 "`optax.adam` under the CNN's schedule) at each lab's parameter shapes, many "
-                 f"steps in one compiled loop, and kept the fastest of {passes} timings: "
-                 f"{span(rates, '.0f')} GB/s, counted in those 28 bytes"
-                 + (f", above the memory's {bw:.1f} GB/s: arrays this small stay in the caches."
-                    if min(rates) > bw else "."))
-    else:
-        adam += ("This record's run did not time the Adam step (*not measured* below), so its "
-                 "roofline counts the products only.")
+            "parameter at every step. The run timed the very step the training runs (the fused "
+            "Adam of `helpers.nn`; `optax.adam` under the CNN's schedule) at each lab's "
+            "parameter shapes, many steps in one compiled loop, and kept the fastest of "
+            f"{passes} timings: {span(rates, '.0f')} GB/s, counted in those 28 bytes"
+            + (f", above the memory's {bw:.1f} GB/s: arrays this small stay in the caches."
+               if min(rates) > bw else "."))
     return [
         "Matrix-multiply peak is measured on large square matrices. A training step of these "
         "labs multiplies a batch of 100 rows by the weights, and its backward pass computes "
@@ -148,18 +142,16 @@ def _roofline_text(record: dict) -> list[str]:
         "gradient, and the input gradient, output gradient times the transposed weights; the "
         "first layer needs no input gradient). Such small products run below the peak, so the "
         "run measured each shape on its own, repeated in a jitted loop as in training (a "
-        "convolution counted as the matrix product it amounts to, one row per output pixel)"
-        + (f", and kept the fastest of {passes} timings, one before the training and one before "
-           "each of its rounds" if passes else "") + ":",
+        "convolution counted as the matrix product it amounts to, one row per output pixel), "
+        f"and kept the fastest of {passes} timings, one before the training and one before "
+        "each of its rounds:",
         "",
         ceiling_table(record),
         "",
         adam,
         "",
         "The **roofline time** of an epoch adds, over its steps, each product's FLOPs divided "
-        "by that product's fastest measured speed" + (" and the fastest Adam step" if measured
-                                                        else "")
-        + ". It counts nothing else a step does: not the bias adds, activations, pooling, "
+        "by that product's fastest measured speed and the fastest Adam step. It counts nothing else a step does: not the bias adds, activations, pooling, "
         "softmax and loss, dropout masks, or slicing each batch out of the data. Every part it "
         "counts is taken at its fastest, so under this model it is a lower bound on the epoch, "
         "and **roofline ÷ epoch** is the share of the machine's limit that the training "

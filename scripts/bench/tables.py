@@ -1,8 +1,4 @@
-"""The tables of the appendix page, and the figures of a row that the page derives.
-
-A record written before the optimizer step was measured has no ``adam_s_per_step``: its
-Adam column says "not measured", and its roofline counts the products only.
-"""
+"""The tables of the appendix page, and the figures of a row that the page derives."""
 
 from __future__ import annotations
 
@@ -24,14 +20,9 @@ def span(values, fmt: str) -> str:
     return lo if lo == hi else f"{lo}–{hi}"
 
 
-def roofline_s(r: dict) -> float:
-    """The row's roofline time: the record's, or its products' alone if Adam was not measured."""
-    return r["roofline_s"] if "adam_s_per_step" in r else r["roofline_matmul_s"]
-
-
 def percent_of_roofline(r: dict) -> float:
     """Roofline ÷ epoch, in %: the share of the machine's limit that the training reaches."""
-    return 100 * roofline_s(r) / r["jax_s_per_epoch"]
+    return 100 * r["roofline_s"] / r["jax_s_per_epoch"]
 
 
 def timing_table(record: dict) -> str:
@@ -66,9 +57,7 @@ def roofline_table(record: dict) -> str:
              "roofline ÷ epoch |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in record["rows"]:
-        adam = (f"{r['roofline_optimizer_s']:.2f}" if "adam_s_per_step" in r
-                else "not measured")
         lines.append(
-            f"| {r['lab']} | {r['params']:,} | {r['roofline_matmul_s']:.2f} | {adam} | "
-            f"{roofline_s(r):.2f} | {r['jax_s_per_epoch']:.2f} | {percent_of_roofline(r):.0f} % |")
+            f"| {r['lab']} | {r['params']:,} | {r['roofline_matmul_s']:.2f} | "
+            f"{r['roofline_optimizer_s']:.2f} | {r['roofline_s']:.2f} | {r['jax_s_per_epoch']:.2f} | {percent_of_roofline(r):.0f} % |")
     return "\n".join(lines)

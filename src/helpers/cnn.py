@@ -79,8 +79,10 @@ def conv(x: jax.Array, w: jax.Array) -> jax.Array:
     returns. It is computed as one matrix product ("im2col"): every output pixel's
     k×k×c_in patch of the (zero-padded) input, in HWIO order, times the kernel reshaped
     to (k·k·c_in, c_out). Inside the ``jax.lax.scan`` of :func:`helpers.nn.fit`, XLA's
-    CPU compiler runs ``conv_general_dilated``, and even more so its gradients, as naive
-    loops; the product and its gradients (two more products) run as matrix products.
+    CPU compiler runs the gradients of ``conv_general_dilated`` as naive loops; the
+    product's gradients are two more products. With the forward pass by
+    ``conv_general_dilated`` and only the gradients as products, the default network's
+    epoch took 19.8 s instead of 11.6 s (best epochs of an A/B run on the book's CPU).
     ``tests/test_nn.py`` checks the value and both gradients against JAX's own.
     """
     k, _, c_in, c_out = w.shape
