@@ -26,19 +26,23 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 LOCALES = ROOT / "locales"
 LANGUAGES = ("en", "ko")
+TITLES = {"ko": "JAX로 배우는 딥러닝: 뉴런 하나에서 드롭아웃까지"}
 
 
 def sphinx(builder: str, outdir: Path, *, language: str = "en", toc: Path | None = None,
-           quiet: bool = True) -> None:
-    """One Sphinx build of the book, warnings as errors and nitpicky (as the README's build)."""
+           strict: bool = True) -> None:
+    """One Sphinx build of the book; ``strict``: warnings as errors and nitpicky (as the
+    README's build)."""
     from jupyter_book.sphinx import build_sphinx
 
     overrides = {"external_toc_path": str(toc or ROOT / "_toc.yml"),
-                 "latex_individualpages": False, "nitpicky": True, "language": language}
+                 "latex_individualpages": False, "nitpicky": strict, "language": language}
+    if language in TITLES:
+        overrides["html_title"] = TITLES[language]
     doctrees = BUILD / ".doctrees-editions" / f"{builder}-{language}-{outdir.name}"
     result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
                           confoverrides=overrides, doctreedir=doctrees, builder=builder,
-                          warningiserror=True, keep_going=True, quiet=quiet)
+                          warningiserror=strict, keep_going=True, quiet=True)
     if result:
         sys.exit(f"the {builder} build ({language}) failed: see the messages above")
 
@@ -48,7 +52,7 @@ WORDLESS = re.compile(r"\$[^$]*\$|`[^`]*`")  # math and code: the same in both e
 
 def catalogs() -> None:
     """Extract the English messages and merge them into locales/ko: a changed message comes
-    back untranslated or fuzzy. Messages without a word outside math and code (a table's
+    back untranslated or fuzzy (with the old translation to start from). Messages without a word outside math and code (a table's
     numbers, a glossary's Korean term) are their own translation and are filled in."""
     import polib
 
@@ -58,6 +62,8 @@ def catalogs() -> None:
                     "-d", str(LOCALES), "-l", "ko", "-w", "0"], check=True)
     for path in sorted(LOCALES.rglob("*.po")):
         catalog = polib.pofile(str(path), wrapwidth=0)
+        for entry in catalog.obsolete_entries():  # the merge has used them for fuzzy matches
+            catalog.remove(entry)
         for entry in catalog:
             if not entry.msgstr and not re.search(r"[A-Za-z]{2,}", WORDLESS.sub("", entry.msgid)):
                 entry.msgstr = entry.msgid
@@ -124,11 +130,12 @@ def problems(path: Path, md=None) -> list[str]:
 
     md = md or _markdown()
     terms = glossary_terms()
+    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
     found = []
     for entry in polib.pofile(str(path)):
         if entry.obsolete:
             continue
-        where = f"{path.relative_to(ROOT)}: {entry.msgid[:70]!r}"
+        where = f"{name}: {entry.msgid[:70]!r}"
         if not entry.msgstr.strip():
             found.append(f"{where}: untranslated")
             continue
@@ -141,9 +148,10 @@ def problems(path: Path, md=None) -> list[str]:
                 found.append(f"{where}: write the heading's number as {number[1]}\\. ")
                 continue
             source, translated = source[number.end():], translated[number.end() + 1:]
-        (blocks, marks), (blocks_ko, marks_ko) = _shape(md, source), _shape(md, translated)
-        if blocks != blocks_ko:
-            found.append(f"{where}: parses as {blocks_ko}, the English as {blocks}")
+        (_, marks), (blocks_ko, marks_ko) = _shape(md, source), _shape(md, translated)
+        if blocks_ko != ["paragraph_open", "paragraph_close"] and translated != source:
+            # Sphinx applies a translation only if it parses as one paragraph
+            found.append(f"{where}: parses as {blocks_ko}, not as one paragraph")
         unknown = [t[12:] for t in marks_ko if t.startswith("term target ") and t[12:] not in terms]
         if unknown:
             found.append(f"{where}: {{term}} names no glossary term: {unknown}")
@@ -166,15 +174,70 @@ def html(language: str) -> Path:
     return out
 
 
+def pdf(language: str, pages: list[str] | None = None) -> Path:
+    """Print the book (or, with ``pages``, a short book of those pages) to one PDF: Sphinx's
+    single-page HTML build, served locally and printed by Chromium through Playwright, after
+    MathJax has typeset every formula."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    name = f"book-{language}" + ("-short" if pages else "")
+    site = BUILD / "singlehtml" / name
+    toc = None
+    if pages:  # a table of contents of just these pages (links to the others go unresolved)
+        toc = Path(tempfile.mkdtemp()) / "_toc.yml"
+        toc.write_text(f"format: jb-book\nroot: {pages[0]}\nchapters:\n"
+                       + "".join(f"  - file: {page}\n" for page in pages[1:]), encoding="utf-8")
+    sphinx("singlehtml", site, language=language, toc=toc, strict=not pages)
+    out = BUILD / "pdf" / f"{name}.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page()
+            root = pages[0] if pages else "intro"  # the single page is named after the root
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/{root}.html",
+                      wait_until="load", timeout=300_000)
+            page.wait_for_function("() => !window.MathJax || (MathJax.startup &&"
+                                   " MathJax.startup.promise)", timeout=60_000)
+            page.evaluate("() => window.MathJax && MathJax.startup.promise")
+            page.emulate_media(media="print")
+            page.pdf(path=str(out), format="A4", print_background=False,
+                     margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+                     display_header_footer=True, header_template="<span></span>",
+                     footer_template='<div style="font-size:8px;width:100%;text-align:center">'
+                                     '<span class="pageNumber"></span></div>')
+            browser.close()
+    finally:
+        server.shutdown()
+    return out
+
+
+class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("catalogs", help="update locales/ko from the English pages")
     check_parser = commands.add_parser("check", help="check catalogs (default: all)")
     check_parser.add_argument("po", nargs="*", type=Path)
-    for name in ("html", "pdf"):
-        command = commands.add_parser(name)
-        command.add_argument("language", choices=LANGUAGES)
+    commands.add_parser("html", help="build one edition's HTML book").add_argument(
+        "language", choices=LANGUAGES)
+    pdf_parser = commands.add_parser("pdf", help="print one edition to _build/pdf/")
+    pdf_parser.add_argument("language", choices=LANGUAGES)
+    pdf_parser.add_argument("--pages", nargs="+", metavar="PAGE",
+                            help="a short book of these pages (the first is its root)")
     args = parser.parse_args()
     start = time.perf_counter()
     if args.command == "catalogs":
@@ -184,6 +247,8 @@ def main() -> None:
         sys.exit(1 if check(paths) else 0)
     elif args.command == "html":
         print(html(args.language) / "index.html")
+    elif args.command == "pdf":
+        print(pdf(args.language, args.pages))
     print(f"done in {time.perf_counter() - start:.0f} s")
 
 

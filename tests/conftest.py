@@ -51,37 +51,48 @@ def root() -> Path:
     return ROOT
 
 
-@pytest.fixture(scope="session")
-def built_book(request: pytest.FixtureRequest, tmp_path_factory) -> tuple[Path, str]:
-    """Build the book exactly as the README says; return (_build/html, build log).
-
-    Once per test run: under pytest-xdist the first worker to take the lock builds, and the
-    other finds the result it left in their shared temporary folder.
-    """
+def _once(request, tmp_path_factory, name: str, build) -> tuple[Path, str]:
+    """Run ``build()`` once per test run: under pytest-xdist the first worker to take the lock
+    builds, and the others find the result it left in their shared temporary folder."""
     if not hasattr(request.config, "workerinput"):  # a single process
-        return _build_book()
+        return build()
     shared = tmp_path_factory.getbasetemp().parent  # this run's folder, shared by the workers
-    with open(shared / "book.lock", "w") as lock:
+    with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        done = shared / "book-build.json"
+        done = shared / f"{name}.json"
         if not done.exists():
             try:
-                html, log = _build_book()
-                done.write_text(json.dumps({"html": str(html), "log": log}))
+                out, log = build()
+                done.write_text(json.dumps({"out": str(out), "log": log}))
             except pytest.fail.Exception as failure:
                 done.write_text(json.dumps({"failure": str(failure)}))
         result = json.loads(done.read_text())
     if "failure" in result:
         pytest.fail(result["failure"])
-    return Path(result["html"]), result["log"]
+    return Path(result["out"]), result["log"]
+
+
+@pytest.fixture(scope="session")
+def built_book(request: pytest.FixtureRequest, tmp_path_factory) -> tuple[Path, str]:
+    """Build the book exactly as the README says; return (_build/html, build log)."""
+    return _once(request, tmp_path_factory, "book", _build_book)
+
+
+@pytest.fixture(scope="session")
+def korean_book(request: pytest.FixtureRequest, built_book, tmp_path_factory) -> tuple[Path, str]:
+    """Build the Korean edition as the README says, into _build/html/ko; return (it, log)."""
+    return _once(request, tmp_path_factory, "korean-book", lambda: _run_build(
+        [sys.executable, "scripts/edition.py", "html", "ko"], ROOT / "_build" / "html" / "ko"))
 
 
 def _build_book() -> tuple[Path, str]:
-    result = subprocess.run(
-        [_tool("jupyter-book"), *BUILD_COMMAND[1:]],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    return _run_build([_tool("jupyter-book"), *BUILD_COMMAND[1:]], ROOT / "_build" / "html")
+
+
+def _run_build(command: list[str], out: Path) -> tuple[Path, str]:
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
     log = result.stdout + result.stderr
     if result.returncode != 0:
-        pytest.fail(f"the book build failed (exit {result.returncode}):\n{log[-6000:]}")
-    return ROOT / "_build" / "html", log
+        pytest.fail(f"{' '.join(command[-3:])} failed (exit {result.returncode}):\n{log[-6000:]}")
+    return out, log

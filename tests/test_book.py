@@ -54,3 +54,13 @@ def test_one_search_field_per_page(built_book):
     for page in html.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "navbar-persistent--container" not in text, f"{page.relative_to(html)}: header search bar"
+
+
+def test_no_directive_is_left_as_text(built_book):
+    """A fence whose first line cannot open a directive (a backtick fence with backticks in
+    its title) shows its Markdown as text: ```{admonition} and :class: on the page."""
+    html, _ = built_book
+    for page in html.rglob("*.html"):
+        text = re.sub(r"<pre.*?</pre>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        left = re.findall(r"(?:```|:::)\{[a-z-]+\}|^:class: \w+", text, flags=re.M)
+        assert not left, f"{page.relative_to(html)} shows directive markup as text: {left}"

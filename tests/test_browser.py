@@ -26,6 +26,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 _TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 PAGES = [_TOC["root"]] + [ch["file"] for part in _TOC["parts"] for ch in part["chapters"]]
+KOREAN = [f"ko/{page}" for page in PAGES]  # the Korean edition (scripts/edition.py html ko)
+CHAPTERS = [p for p in PAGES + KOREAN if p.removeprefix("ko/").startswith("chapters/")]
 
 if CHROMIUM is None:
     message = "no Chromium: install it with `apt-get install chromium` (Debian) to run the browser tests"
@@ -35,8 +37,9 @@ if CHROMIUM is None:
 
 
 @pytest.fixture(scope="module")
-def site(built_book):
-    """Serve _build/html on 127.0.0.1 (fonts do not load from file:// URLs)."""
+def site(built_book, korean_book):
+    """Serve _build/html, with the Korean edition in ko/, on 127.0.0.1 (fonts do not load
+    from file:// URLs)."""
     html, _ = built_book
     handler = functools.partial(QuietHandler, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -111,9 +114,28 @@ def check_launch_links(page, name):
         assert not hrefs, f"a Colab button while the repository address is unset: {hrefs}"
     else:
         repo, ref = url.removeprefix("https://github.com/"), config["repository"]["branch"]
-        assert f"https://colab.research.google.com/github/{repo}/blob/{ref}/{name}.ipynb" in hrefs
+        notebook = name.removeprefix("ko/")
+        assert f"https://colab.research.google.com/github/{repo}/blob/{ref}/{notebook}.ipynb" in hrefs
+    name = name.removeprefix("ko/")  # both editions open the same notebook
     downloads = page.eval_on_selector_all("a[href$='.ipynb']", "els => els.map(e => e.href)")
     assert any(h.endswith(f"{name.split('/')[-1]}.ipynb") for h in downloads), "no .ipynb download"
+
+
+def hangul_fonts_of(page, selector: str) -> list[str]:
+    """The installed fonts Chromium drew the element's text with that have Hangul glyphs
+    (empty: the Korean text came out as empty boxes, or in no font at all)."""
+    import subprocess
+
+    hangul = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True,
+                            text=True).stdout
+    families = {name.strip() for line in hangul.splitlines() for name in line.split(",")}
+    client = page.context.new_cdp_session(page)
+    client.send("DOM.enable")
+    client.send("CSS.enable")
+    root = client.send("DOM.getDocument")["root"]["nodeId"]
+    node = client.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = client.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    return [f["familyName"] for f in fonts if f["familyName"] in families and f["glyphCount"]]
 
 
 def accessibility_violations(page) -> list[str]:
@@ -126,7 +148,7 @@ def accessibility_violations(page) -> list[str]:
     }""")
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + KOREAN)
 def test_page_renders_offline(browser, site, name):
     context, page, problems = open_page(browser, site, name)
     try:
@@ -140,8 +162,10 @@ def test_page_renders_offline(browser, site, name):
             "() => Array.from(document.querySelectorAll('article img'))"
             ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))")
         assert not broken, f"images that did not load: {broken}"
-        if name.startswith("chapters/"):
+        if name in CHAPTERS:
             check_launch_links(page, name)  # on the same page load: opening each page costs seconds
+        if name in KOREAN:
+            assert hangul_fonts_of(page, "article h1"), "the Korean title is drawn in no Hangul font"
         violations = accessibility_violations(page)
         assert not violations, f"WCAG 2 A/AA violations (axe-core): {violations}"
         for theme in ("light", "dark"):
@@ -155,7 +179,7 @@ def test_page_renders_offline(browser, site, name):
         context.close()
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("chapters/")])
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_sliders_move_without_a_kernel(browser, site, name):
     context, page, problems = open_page(browser, site, name)
     try:
@@ -199,11 +223,14 @@ def test_figure_code_opens_on_a_click(browser, site):
         context.close()
 
 
-@pytest.mark.parametrize("query", ["backpropagation", "역전파", "vanishing gradient", "사라지는 영향력"])
-def test_search_finds_the_glossary_offline(browser, site, query):
+@pytest.mark.parametrize(("edition", "query"), [
+    ("", "backpropagation"), ("", "역전파"), ("", "vanishing gradient"), ("", "사라지는 영향력"),
+    ("ko/", "역전파"), ("ko/", "사라지는 영향력")])
+def test_search_finds_the_glossary_offline(browser, site, edition, query):
     """Type a glossary term into the theme's search field, as a reader does: the offline
-    search index must list the glossary page, in English and in Korean."""
-    context, page, problems = open_page(browser, site, "intro")
+    search index must list the glossary page, in English and in Korean, and the Korean
+    edition's search its own Korean pages."""
+    context, page, problems = open_page(browser, site, f"{edition}intro")
     page.keyboard.press("Control+k")  # the theme's search shortcut opens the field
     field = page.locator("input[name='q']:visible").first
     field.fill(query)
@@ -215,6 +242,6 @@ def test_search_finds_the_glossary_offline(browser, site, query):
         timeout=20_000)
     links = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
     context.close()
-    assert any("/glossary.html" in link for link in links), (
+    assert any(f"/{edition}glossary.html" in link for link in links), (
         f"searching {query!r} offline did not list the glossary: {links[:10]}")
     assert not problems, problems
