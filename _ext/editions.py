@@ -1,6 +1,6 @@
 """The book's two editions: English (the source) and Korean (Sphinx gettext, locales/ko).
 
-Three things for the Korean build, one for both:
+Four things for the Korean build, one for both:
 
 * ``{glue:text}`` inside translated paragraphs. Sphinx's i18n step parses each translated
   paragraph as a small document of its own, which lacks the notebook's glue data, so myst-nb
@@ -11,6 +11,7 @@ Three things for the Korean build, one for both:
   silently keeps the English text when a translation parses into another kind of block.
 * A warning for Markdown left as text in a translated paragraph (``**``, backticks, roles,
   dollars): a Korean particle right after a closing ``**`` breaks CommonMark's emphasis.
+* The parts' captions in the table of contents, which Sphinx's i18n step never sees.
 * On every page of either edition, a link to the same page in the other edition
   (``_templates/edition-switch.html`` in the article header).
 """
@@ -21,6 +22,7 @@ import re
 from os import path
 
 from docutils import nodes
+from sphinx import addnodes
 from myst_nb.ext.glue.domain import NbGlueDomain
 from myst_nb.ext.glue.roles import PasteTextRole
 from sphinx.locale import init as init_locale
@@ -45,18 +47,24 @@ class TranslatedPasteTextRole(PasteTextRole):
         return super().run()
 
 
+def _catalog(transform: SphinxTransform):
+    """This page's translations (None in the English edition or without a catalog)."""
+    if transform.config.language == "en":
+        return None
+    domain = docname_to_domain(transform.env.docname, transform.config.gettext_compact)
+    dirs = [path.join(transform.env.srcdir, d) for d in transform.config.locale_dirs]
+    catalog, has_catalog = init_locale(dirs, transform.config.language, domain)
+    return catalog if has_catalog else None
+
+
 class CheckTranslations(SphinxTransform):
     """Runs right after Sphinx's Locale transform (priority 20)."""
 
     default_priority = 21
 
     def apply(self, **kwargs) -> None:
-        if self.config.language == "en":
-            return
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        dirs = [path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
-        catalog, has_catalog = init_locale(dirs, self.config.language, domain)
-        if not has_catalog:
+        catalog = _catalog(self)
+        if catalog is None:
             return
         for node, msgid in extract_messages(self.document):
             msgstr = catalog.gettext(msgid)
@@ -74,6 +82,20 @@ class CheckTranslations(SphinxTransform):
                                    str(text)[:80], location=node)
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """The parts' captions ("Part I: ...") come from _toc.yml: sphinx-external-toc inserts
+    their toctrees (priority 100) after Sphinx has translated the page (20), so they are
+    translated here, from the root page's catalog, where `catalogs` extracts them."""
+
+    default_priority = 101
+
+    def apply(self, **kwargs) -> None:
+        catalog = _catalog(self)
+        for toctree in self.document.findall(addnodes.toctree) if catalog else ():
+            if toctree.get("caption"):
+                toctree["caption"] = catalog.gettext(toctree["caption"])
+
+
 def add_edition_switch(app, pagename, templatename, context, doctree) -> None:
     other = "en" if app.config.language == "ko" else "ko"
     base = "../" if other == "en" else "ko/"
@@ -85,5 +107,6 @@ def add_edition_switch(app, pagename, templatename, context, doctree) -> None:
 def setup(app):
     NbGlueDomain.roles = {**NbGlueDomain.roles, "text": TranslatedPasteTextRole()}
     app.add_transform(CheckTranslations)
+    app.add_transform(TranslateTocCaptions)
     app.connect("html-page-context", add_edition_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -165,7 +165,9 @@ def test_page_renders_offline(browser, site, name):
         if name in CHAPTERS:
             check_launch_links(page, name)  # on the same page load: opening each page costs seconds
         if name in KOREAN:
-            assert hangul_fonts_of(page, "article h1"), "the Korean title is drawn in no Hangul font"
+            page.evaluate("""() => Array.from(document.querySelectorAll('article p'))
+                .find(p => /[가-힣]/.test(p.textContent)).dataset.hangulProbe = 'yes'""")
+            assert hangul_fonts_of(page, "[data-hangul-probe]"), "Korean text in no Hangul font"
         violations = accessibility_violations(page)
         assert not violations, f"WCAG 2 A/AA violations (axe-core): {violations}"
         for theme in ("light", "dark"):
@@ -236,10 +238,9 @@ def test_search_finds_the_glossary_offline(browser, site, edition, query):
     field.fill(query)
     field.press("Enter")
     page.wait_for_url("**/search.html?q=*")
-    page.wait_for_function(  # Sphinx lists results one by one, then says it finished
-        "() => /Search finished/.test("
-        "document.querySelector('#search-results .search-summary')?.innerText ?? '')",
-        timeout=20_000)
+    page.wait_for_function(  # Sphinx lists results one by one, then stops its "searching" pulse
+        "() => document.querySelector('#search-results .search-summary')?.innerText"
+        " && Search._pulse_status === -1", timeout=20_000)
     links = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
     context.close()
     assert any(f"/{edition}glossary.html" in link for link in links), (

@@ -91,8 +91,8 @@ def test_the_korean_book_builds_without_warnings(korean_book):
 
 def test_every_page_links_to_its_twin_in_the_other_edition(built_book, korean_book):
     english, korean = built_book[0], korean_book[0]
-    pages = [p.relative_to(english) for p in english.rglob("*.html")
-             if korean not in p.parents and "_static" not in p.parts]
+    pages = [p.relative_to(english) for p in english.rglob("*.html")  # index.html: a redirect
+             if korean not in p.parents and "_static" not in p.parts and p.name != "index.html"]
     assert len(pages) > 15
     for page in pages:
         twin = korean / page
@@ -105,15 +105,34 @@ def test_every_page_links_to_its_twin_in_the_other_edition(built_book, korean_bo
                 f"{here.relative_to(english)} links to {link[1]}")
 
 
+def prose_paragraphs(page) -> list[str]:
+    """The text of an article's paragraphs that hold prose (three words outside math)."""
+    article = page.read_text(encoding="utf-8").split("<article", 1)[1].split("</article>")[0]
+    article = re.sub(r"<script.*?</script>|<pre.*?</pre>", " ", article, flags=re.S)
+    texts = [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<p>(.*?)</p>", article, flags=re.S)]
+    return [t for t in texts if HANGUL.search(t)
+            or len(re.findall(r"[A-Za-z]{2,}", re.sub(r"\\\(.*?\\\)", "", t))) >= 3]
+
+
 def test_korean_pages_are_korean(korean_book):
+    """Every page is marked as Korean, and its prose is in Korean: every paragraph of the
+    chapters, most of the other pages (the glossary keeps its English column, the lecture
+    table its glued values, the bibliography its references)."""
     html, _ = korean_book
     for page in html.rglob("*.html"):
-        if "_static" in page.parts or page.name in ("genindex.html", "search.html"):
+        if "_static" in page.parts or page.name in ("index.html", "genindex.html", "search.html"):
             continue
+        name = page.relative_to(html).as_posix()
         text = page.read_text(encoding="utf-8")
-        assert '<html lang="ko"' in text, f"{page.name}: not marked as Korean"
-        title = re.search(r"<h1>(.*?)<", text)
-        assert title and HANGUL.search(title[1]), f"{page.relative_to(html)}: title {title}"
+        assert '<html lang="ko"' in text, f"{name}: not Korean"
+        captions = re.findall(r'caption-text">([^<]*)', text)  # the parts in the sidebar
+        assert captions and all(map(HANGUL.search, captions)), f"{name}: {captions}"
+        prose = prose_paragraphs(page)
+        english = [p[:60] for p in prose if not HANGUL.search(p)]
+        if name.startswith("chapters/"):
+            assert not english, f"{name}: paragraphs in English: {english}"
+        elif name != "appendix/bibliography.html":
+            assert len(english) < len(prose) / 2, f"{name}: mostly English: {english[:5]}"
 
 
 PDF_TOOLS = all(shutil.which(tool) for tool in ("pdffonts", "pdftotext", "pdfimages", "chromium"))
