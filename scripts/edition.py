@@ -74,11 +74,10 @@ TITLE_NUMBER = re.compile(r"^(\d+)\. ")  # "1. A neuron": a heading's number in 
 
 
 def _markdown():
+    import yaml
     from markdown_it.renderer import RendererHTML
     from myst_parser.config.main import MdParserConfig
     from myst_parser.parsers.mdit import create_md_parser
-
-    import yaml
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     extensions = set(config["parse"]["myst_enable_extensions"])
