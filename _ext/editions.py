@@ -1,6 +1,6 @@
 """The book's two editions: English (the source) and Korean (Sphinx gettext, locales/ko).
 
-Four things for the Korean build, one for both:
+For the Korean build, and one thing for both:
 
 * ``{glue:text}`` inside translated paragraphs. Sphinx's i18n step parses each translated
   paragraph as a small document of its own, which lacks the notebook's glue data, so myst-nb
@@ -11,7 +11,8 @@ Four things for the Korean build, one for both:
   silently keeps the English text when a translation parses into another kind of block.
 * A warning for Markdown left as text in a translated paragraph (``**``, backticks, roles,
   dollars): a Korean particle right after a closing ``**`` breaks CommonMark's emphasis.
-* The parts' captions in the table of contents, which Sphinx's i18n step never sees.
+* The parts' captions in the table of contents and the figures' alt texts, which Sphinx's
+  i18n step never sees.
 * On every page of either edition, a link to the same page in the other edition
   (``_templates/edition-switch.html`` in the article header).
 """
@@ -27,6 +28,7 @@ from myst_nb.ext.glue.roles import PasteTextRole
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.i18n import docname_to_domain
 from sphinx.util.nodes import extract_messages
@@ -96,6 +98,19 @@ class TranslateTocCaptions(SphinxTransform):
                 toctree["caption"] = catalog.gettext(toctree["caption"])
 
 
+class TranslateAltTexts(SphinxPostTransform):
+    """A figure's alt text (its cell's ``mystnb: image: alt``) arrives with the image, which
+    myst-nb makes after Sphinx has translated the page; its translation is put in here."""
+
+    default_priority = 5  # after myst-nb's SelectMimeType (4) has made the images
+
+    def run(self, **kwargs) -> None:
+        catalog = _catalog(self)
+        for image in self.document.findall(nodes.image) if catalog else ():
+            if image.get("alt"):
+                image["alt"] = catalog.gettext(image["alt"])
+
+
 def add_edition_switch(app, pagename, templatename, context, doctree) -> None:
     other = "en" if app.config.language == "ko" else "ko"
     base = "../" if other == "en" else "ko/"
@@ -108,5 +123,6 @@ def setup(app):
     NbGlueDomain.roles = {**NbGlueDomain.roles, "text": TranslatedPasteTextRole()}
     app.add_transform(CheckTranslations)
     app.add_transform(TranslateTocCaptions)
+    app.add_post_transform(TranslateAltTexts)
     app.connect("html-page-context", add_edition_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

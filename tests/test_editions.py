@@ -115,8 +115,9 @@ def prose_paragraphs(page) -> list[str]:
 
 
 def test_korean_pages_are_korean(korean_book):
-    """Every page is marked as Korean, and its prose is in Korean: every paragraph of the
-    chapters, most of the other pages (the glossary keeps its English column, the lecture
+    """Every page is marked as Korean, and its prose is in Korean: every paragraph and figure
+    description (alt text; a slider's frames are code output) of the chapters, most of the
+    other pages (the glossary keeps its English column, the lecture
     table its glued values, the bibliography its references)."""
     html, _ = korean_book
     for page in html.rglob("*.html"):
@@ -131,6 +132,8 @@ def test_korean_pages_are_korean(korean_book):
         english = [p[:60] for p in prose if not HANGUL.search(p)]
         if name.startswith("chapters/"):
             assert not english, f"{name}: paragraphs in English: {english}"
+            alts = re.findall(r'<img (?![^>]*helpers-slider)[^>]*alt="([^"]+)"', text)
+            assert all(map(HANGUL.search, alts)), f"{name}: English alt texts: {alts[:3]}"
         elif name != "appendix/bibliography.html":
             assert len(english) < len(prose) / 2, f"{name}: mostly English: {english[:5]}"
 
