@@ -142,10 +142,11 @@ PDF_TOOLS = all(shutil.which(tool) for tool in ("pdffonts", "pdftotext", "pdfima
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
-def test_a_short_book_prints_to_pdf_with_fonts_figures_and_math(language):
+def test_a_short_book_prints_to_pdf_with_fonts_figures_and_math(language, korean_book):
     """The README's PDF command on a short book (the introduction and chapter 1): every font
     embedded, Hangul among them (the lecture's words appear in both editions), the figures
-    and MathJax's typeset formulas (not raw TeX) on the pages."""
+    and MathJax's typeset formulas (not raw TeX) on the pages. (After the Korean HTML build,
+    which compiles the catalogs: two builds must not write the same .mo file at once.)"""
     if not PDF_TOOLS:
         message = "the PDF test needs Chromium and poppler-utils (pdffonts, pdftotext)"
         if os.environ.get("CI") == "true":
