@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
+import http.server
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +35,7 @@ TITLES = {"ko": "JAX로 배우는 딥러닝: 뉴런 하나에서 드롭아웃까
 def sphinx(builder: str, outdir: Path, *, language: str = "en", toc: Path | None = None,
            strict: bool = True) -> None:
     """One Sphinx build of the book; ``strict``: warnings as errors and nitpicky (as the
-    README's build)."""
+    README's build), else warnings are not shown."""
     from jupyter_book.sphinx import build_sphinx
 
     overrides = {"external_toc_path": str(toc or ROOT / "_toc.yml"),
@@ -42,7 +45,8 @@ def sphinx(builder: str, outdir: Path, *, language: str = "en", toc: Path | None
     doctrees = BUILD / ".doctrees-editions" / f"{builder}-{language}-{outdir.name}"
     result = build_sphinx(ROOT, outdir, noconfig=True, path_config=str(ROOT / "_config.yml"),
                           confoverrides=overrides, doctreedir=doctrees, builder=builder,
-                          warningiserror=strict, keep_going=True, quiet=True)
+                          warningiserror=strict, keep_going=True, quiet=True,
+                          really_quiet=not strict)  # a short book's links to the rest fail
     if result:
         sys.exit(f"the {builder} build ({language}) failed: see the messages above")
 
@@ -52,8 +56,9 @@ WORDLESS = re.compile(r"\$[^$]*\$|`[^`]*`")  # math and code: the same in both e
 
 def catalogs() -> None:
     """Extract the English messages and merge them into locales/ko: a changed message comes
-    back untranslated or fuzzy (with the old translation to start from). Messages without a word outside math and code (a table's
-    numbers, a glossary's Korean term) are their own translation and are filled in."""
+    back untranslated or fuzzy (with the old translation to start from). Messages without a
+    word outside math and code (a table's numbers, a glossary's Korean term) are their own
+    translation and are filled in."""
     import polib
 
     pot = BUILD / "gettext"
@@ -97,9 +102,10 @@ def _shape(md, text: str) -> tuple[list[str], collections.Counter]:
             if child.type == "myst_role":
                 name = child.meta["name"]
                 target = re.search(r"<([^<>]+)>\s*$", child.content)
-                if name == "term":
+                if name == "term":  # counted; its target is listed (count 0) to be looked up
                     marks["role term"] += 1
-                    marks[f"term target {(target[1] if target else child.content).strip().lower()}"] += 0
+                    term = (target[1] if target else child.content).strip().lower()
+                    marks[f"term target {term}"] += 0
                 elif name in ("doc", "ref", "numref", "download"):
                     marks[f"role {name} {(target[1] if target else child.content).strip()}"] += 1
                 else:
@@ -177,27 +183,27 @@ def pdf(language: str, pages: list[str] | None = None) -> Path:
     """Print the book (or, with ``pages``, a short book of those pages) to one PDF: Sphinx's
     single-page HTML build, served locally and printed by Chromium through Playwright, after
     MathJax has typeset every formula."""
-    import functools
-    import http.server
-    import shutil
     import threading
 
     from playwright.sync_api import sync_playwright
 
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        sys.exit("printing needs Chromium: apt-get install chromium fonts-nanum (Debian)")
     name = f"book-{language}" + ("-short" if pages else "")
     site = BUILD / "singlehtml" / name
-    toc = None
-    if pages:  # a table of contents of just these pages (links to the others go unresolved)
-        toc = Path(tempfile.mkdtemp()) / "_toc.yml"
-        toc.write_text(f"format: jb-book\nroot: {pages[0]}\nchapters:\n"
-                       + "".join(f"  - file: {page}\n" for page in pages[1:]), encoding="utf-8")
-    sphinx("singlehtml", site, language=language, toc=toc, strict=not pages)
+    with tempfile.TemporaryDirectory() as folder:
+        toc = None
+        if pages:  # a table of contents of just these pages (links to others go unresolved)
+            toc = Path(folder) / "_toc.yml"
+            toc.write_text(f"format: jb-book\nroot: {pages[0]}\nchapters:\n"
+                           + "".join(f"  - file: {p}\n" for p in pages[1:]), encoding="utf-8")
+        sphinx("singlehtml", site, language=language, toc=toc, strict=not pages)
     out = BUILD / "pdf" / f"{name}.pdf"
     out.parent.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(_QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -220,7 +226,7 @@ def pdf(language: str, pages: list[str] | None = None) -> Path:
     return out
 
 
-class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
