@@ -11,8 +11,8 @@ For the Korean build, and one thing for both:
   silently keeps the English text when a translation parses into another kind of block.
 * A warning for Markdown left as text in a translated paragraph (``**``, backticks, roles,
   dollars): a Korean particle right after a closing ``**`` breaks CommonMark's emphasis.
-* The parts' captions in the table of contents and the figures' alt texts, which Sphinx's
-  i18n step never sees.
+* The parts' captions in the table of contents, the figures' alt texts and the summaries of
+  collapsed cells, which Sphinx's i18n step never sees.
 * On every page of either edition, a link to the same page in the other edition
   (``_templates/edition-switch.html`` in the article header).
 """
@@ -25,6 +25,7 @@ from os import path
 from docutils import nodes
 from myst_nb.ext.glue.domain import NbGlueDomain
 from myst_nb.ext.glue.roles import PasteTextRole
+from myst_nb.sphinx_ import HideCodeCellNode
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
@@ -111,6 +112,25 @@ class TranslateAltTexts(SphinxPostTransform):
                 image["alt"] = catalog.gettext(image["alt"])
 
 
+# The summaries myst-nb puts above collapsed cells ("Show code cell {type}"), in Korean
+PROMPTS = {"ko": {"Show code cell content": "셀 전체 보기", "Hide code cell content": "셀 전체 숨기기",
+                  "Show code cell source": "코드 보기", "Hide code cell source": "코드 숨기기",
+                  "Show code cell output": "출력 보기", "Hide code cell output": "출력 숨기기"}}
+
+
+class TranslateCellPrompts(SphinxPostTransform):
+    """The show/hide summaries of collapsed cells, which myst-nb writes in English."""
+
+    default_priority = 200  # after myst-nb's HideInputCells (199) has made them
+    formats = ("html",)
+
+    def run(self, **kwargs) -> None:
+        prompts = PROMPTS.get(self.config.language, {})
+        for node in self.document.findall(HideCodeCellNode) if prompts else ():
+            for key in ("prompt_show", "prompt_hide"):
+                node[key] = prompts.get(node[key], node[key])
+
+
 def add_edition_switch(app, pagename, templatename, context, doctree) -> None:
     other = "en" if app.config.language == "ko" else "ko"
     base = "../" if other == "en" else "ko/"
@@ -124,5 +144,6 @@ def setup(app):
     app.add_transform(CheckTranslations)
     app.add_transform(TranslateTocCaptions)
     app.add_post_transform(TranslateAltTexts)
+    app.add_post_transform(TranslateCellPrompts)
     app.connect("html-page-context", add_edition_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

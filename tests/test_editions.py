@@ -128,6 +128,7 @@ def test_korean_pages_are_korean(korean_book):
         assert '<html lang="ko"' in text, f"{name}: not Korean"
         captions = re.findall(r'caption-text">([^<]*)', text)  # the parts in the sidebar
         assert captions and all(map(HANGUL.search, captions)), f"{name}: {captions}"
+        assert "code cell" not in text, f"{name}: a collapsed cell's summary is in English"
         prose = prose_paragraphs(page)
         english = [p[:60] for p in prose if not HANGUL.search(p)]
         if name.startswith("chapters/"):
