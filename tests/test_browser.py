@@ -106,6 +106,7 @@ def visible_search_fields(page) -> list[str]:
 def check_launch_links(page, name):
     """With the address set, Colab opens this chapter at the pinned ref; unset, no button.
     Either way the page offers its notebook for download."""
+    name = name.removeprefix("ko/")  # both editions open the same notebook
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"]
     hrefs = page.eval_on_selector_all("a[href*='colab.research.google.com']",
@@ -114,9 +115,7 @@ def check_launch_links(page, name):
         assert not hrefs, f"a Colab button while the repository address is unset: {hrefs}"
     else:
         repo, ref = url.removeprefix("https://github.com/"), config["repository"]["branch"]
-        notebook = name.removeprefix("ko/")
-        assert f"https://colab.research.google.com/github/{repo}/blob/{ref}/{notebook}.ipynb" in hrefs
-    name = name.removeprefix("ko/")  # both editions open the same notebook
+        assert f"https://colab.research.google.com/github/{repo}/blob/{ref}/{name}.ipynb" in hrefs
     downloads = page.eval_on_selector_all("a[href$='.ipynb']", "els => els.map(e => e.href)")
     assert any(h.endswith(f"{name.split('/')[-1]}.ipynb") for h in downloads), "no .ipynb download"
 
