@@ -174,7 +174,8 @@ def check(paths: list[Path]) -> int:
 
 
 def html(language: str) -> Path:
-    out = BUILD / "html" if language == "en" else BUILD / "html" / language
+    """A translated edition into _build/html/<language>/, beside the English book."""
+    out = BUILD / "html" / language
     sphinx("html", out, language=language)
     return out
 
@@ -237,8 +238,8 @@ def main() -> None:
     commands.add_parser("catalogs", help="update locales/ko from the English pages")
     check_parser = commands.add_parser("check", help="check catalogs (default: all)")
     check_parser.add_argument("po", nargs="*", type=Path)
-    commands.add_parser("html", help="build one edition's HTML book").add_argument(
-        "language", choices=LANGUAGES)
+    commands.add_parser("html", help="build the Korean book (the English one: README)"
+                        ).add_argument("language", choices=LANGUAGES[1:])
     pdf_parser = commands.add_parser("pdf", help="print one edition to _build/pdf/")
     pdf_parser.add_argument("language", choices=LANGUAGES)
     pdf_parser.add_argument("--pages", nargs="+", metavar="PAGE",

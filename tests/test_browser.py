@@ -12,6 +12,7 @@ import functools
 import http.server
 import os
 import shutil
+import subprocess
 import threading
 
 import pytest
@@ -124,8 +125,6 @@ def check_launch_links(page, name):
 def hangul_fonts_of(page, selector: str) -> list[str]:
     """The installed fonts Chromium drew the element's text with that have Hangul glyphs
     (empty: the Korean text came out as empty boxes, or in no font at all)."""
-    import subprocess
-
     hangul = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True,
                             text=True).stdout
     families = {name.strip() for line in hangul.splitlines() for name in line.split(",")}
