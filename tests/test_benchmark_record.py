@@ -58,8 +58,9 @@ def test_cnn_matches_chapter_12():
     assert benchmark.num_params(lab) == (9 * 16 + 16) + (9 * 16 * 32 + 32) + (1568 * 128 + 128) + (
         128 * 10 + 10) == 206_922
     prods = benchmark.products(lab, batch=1)
-    # conv 1 as im2col: 784 output pixels x 9 kernel weights x 16 channels, no input gradient
-    assert prods[0] == {"m": 784, "k": 9, "n": 16, "kind": "nn", "what": "conv 1 (im2col) forward"}
+    # conv 1 as im2col, as fast_predict runs it: 16 channels x 9 kernel weights x 784 output
+    # pixels (the kernel transposed times the patches), no input gradient
+    assert prods[0] == {"m": 16, "k": 9, "n": 784, "kind": "tn", "what": "conv 1 (im2col) forward"}
     assert [p["what"].split()[-2] for p in prods].count("input") == 3  # conv 2 and two dense
 
 

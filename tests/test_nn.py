@@ -567,6 +567,42 @@ def test_cnn_conv_and_its_gradients_equal_jax():
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
+def test_cnn_fast_predict_equals_predict_in_value_and_gradient():
+    """fast_predict is speed-only: the logits and every parameter gradient of predict, on
+    MNIST-like images whose blank background makes ties in the pooling windows (JAX splits
+    a tie's gradient equally; _max_of_4 must too), for the default and a narrow network."""
+    rng = np.random.default_rng(1)
+    images = rng.uniform(size=(6, 28, 28, 1)) * (rng.uniform(size=(6, 28, 28, 1)) < 0.3)
+    images = jnp.asarray(images, jnp.float32)
+    labels = jnp.arange(6) % 10
+    for params in (cnn.init_cnn(KEY), cnn.init_cnn(jax.random.key(3), (2, 4), 8)):
+        def loss(p, f):
+            return optax.softmax_cross_entropy_with_integer_labels(f(p, images), labels).mean()
+        (plain, g_plain), (fast, g_fast) = (
+            jax.jit(lambda p, f=f: (f(p, images), jax.grad(loss)(p, f)))(params)
+            for f in (cnn.predict, cnn.fast_predict))
+        np.testing.assert_allclose(fast, plain, rtol=1e-5, atol=1e-5)
+        for a, b in zip(jax.tree.leaves(g_fast), jax.tree.leaves(g_plain), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    conv1_out = cnn.conv(images, params[0][0])  # ties are there to be split
+    assert (conv1_out.reshape(6, 14, 2, 14, 2, 2) == 0).all(axis=(2, 4)).any()
+
+
+def test_cnn_max_of_4_splits_the_gradient_of_ties_like_jax():
+    x = jnp.array([[[1.0, 3.0], [3.0, 0.0], [2.0, 3.0], [0.0, -1.0]]])   # (1, 4, 2): axis 1 pooled
+    weights = jnp.array([[10.0, 100.0]])
+    ours = jax.grad(lambda v: (cnn._max_of_4(v) * weights).sum())(x)
+    theirs = jax.grad(lambda v: (v.max(axis=1) * weights).sum())(x)
+    np.testing.assert_allclose(ours, theirs)
+    np.testing.assert_allclose(ours[0, :, 0], [0.0, 10.0, 0.0, 0.0])   # one largest entry
+    np.testing.assert_allclose(ours[0, :, 1], [50.0, 0.0, 50.0, 0.0])  # a tie: half each
+
+
+def test_cnn_fast_predict_rejects_odd_images():
+    with pytest.raises(ValueError, match="even height and width"):
+        cnn.fast_predict(cnn.init_cnn(KEY), jnp.zeros((2, 27, 27, 1)))
+
+
 def test_cnn_shapes_and_parameter_count():
     params = cnn.init_cnn(KEY)
     assert [w.shape for w, _ in params] == [(3, 3, 1, 16), (3, 3, 16, 32), (1568, 128), (128, 10)]

@@ -84,7 +84,8 @@ def render_page(record: dict) -> str:
                 "of their roofline.", ""]
     if cnn:
         accs = [100 * a for a in cnn["test_accuracies"]]
-        convs = [p for p in cnn["products"] if p["what"].startswith("conv") and p["kind"] == "nn"]
+        convs = [p for p in cnn["products"]
+                 if p["what"].startswith("conv") and p["what"].endswith("forward")]
         spread = (f"{statistics.mean(accs):.2f} ± {statistics.stdev(accs):.2f} % "
                   f"(mean ± standard deviation)" if len(accs) > 1 else f"{accs[0]:.2f} %")
         out += [
@@ -95,7 +96,7 @@ def render_page(record: dict) -> str:
             "reached " + ", ".join(f"{a:.2f} %" for a in accs) + f" test accuracy: {spread}. "
             f"Its epoch took {cnn['jax_s_per_epoch']:.2f} s in JAX, "
             f"{percent_of_roofline(cnn):.0f} % of its roofline. Its convolutions are "
-            f"thin products ({' and '.join(str(p['n']) for p in convs)} channels, "
+            f"thin products ({' and '.join(str(p['m']) for p in convs)} channels, "
             f"{' and '.join(str(p['k']) for p in convs)} kernel weights per output pixel; see "
             "the conv rows of the table above), and the pooling and ReLU on its full-size "
             "feature maps are not in the roofline at all.",
@@ -142,7 +143,7 @@ def _roofline_text(record: dict) -> list[str]:
         "gradient, and the input gradient, output gradient times the transposed weights; the "
         "first layer needs no input gradient). Such small products run below the peak, so the "
         "run measured each shape on its own, repeated in a jitted loop as in training (a "
-        "convolution counted as the matrix product it amounts to, one row per output pixel), "
+        "convolution counted as the matrix product it amounts to, one column per output pixel), "
         f"and kept the fastest of {passes} timings, one before the training and one before "
         "each of its rounds:",
         "",

@@ -7,8 +7,9 @@ initialisation, dropout, batch 100, Adam 0.001) and chapter 12's convolutional n
 FLOPs of one training step: per layer, the forward product, the weight gradient (the
 transposed input times the output gradient) and the input gradient (the output gradient times
 the transposed weights; not needed by the first layer), 2*m*k*n each. A convolution counts as
-the matrix product it amounts to (im2col: one row per output pixel, one column per kernel
-weight). Bias, activation, pooling, softmax and dropout work is not counted.
+the matrix product it amounts to (im2col: one column per output pixel, one row per kernel
+weight, as ``helpers.cnn.fast_predict`` computes it). Bias, activation, pooling, softmax and
+dropout work is not counted.
 """
 
 from __future__ import annotations
@@ -57,8 +58,10 @@ assert all(lab.source.batch_size == BATCH and lab.source.lr == LR
 def products(lab: Lab, batch: int = BATCH) -> list[dict]:
     """The matrix products of one training step: ``{"m", "k", "n", "kind", "what"}``.
 
-    ``kind`` is "nn" for (m, k) @ (k, n), "tn" for (k, m)^T @ (k, n) (weight gradient) and
-    "nt" for (m, k) @ (n, k)^T (input gradient); each costs 2*m*k*n FLOPs.
+    ``kind`` is "nn" for (m, k) @ (k, n), "tn" for (k, m)^T @ (k, n) and "nt" for
+    (m, k) @ (n, k)^T; each costs 2*m*k*n FLOPs. The labs' layers run with the batch as rows
+    (the weight gradient "tn", the input gradient "nt"); the CNN's, as ``fast_predict`` runs
+    them, with the batch as columns.
     """
     out = []
 
@@ -68,14 +71,24 @@ def products(lab: Lab, batch: int = BATCH) -> list[dict]:
         if not first:
             out.append({"m": m, "k": n, "n": k, "kind": "nt", "what": f"{what} input gradient"})
 
-    dense = lab.sizes
-    if lab.cnn:
-        c1, c2 = CNN_CHANNELS
-        layer(batch * 28 * 28, 9 * 1, c1, "conv 1 (im2col)", first=True)
-        layer(batch * 14 * 14, 9 * c1, c2, "conv 2 (im2col)", first=False)
-        dense = lab.sizes[1:]
-    for i, (a, b) in enumerate(zip(dense[:-1], dense[1:], strict=True)):
-        layer(batch, a, b, f"dense {a}x{b}", first=(i == 0 and not lab.cnn))
+    def batch_last(rows, k, n, what, first):
+        """A layer as ``helpers.cnn.fast_predict`` computes it, the batch (and the pixels)
+        as columns: forward W^T (n, k) @ x (k, rows), weight gradient x (k, rows) @ g^T,
+        input gradient W (k, n) @ g (n, rows)."""
+        out.append({"m": n, "k": k, "n": rows, "kind": "tn", "what": f"{what} forward"})
+        out.append({"m": k, "k": rows, "n": n, "kind": "nt", "what": f"{what} weight gradient"})
+        if not first:
+            out.append({"m": k, "k": n, "n": rows, "kind": "nn", "what": f"{what} input gradient"})
+
+    if not lab.cnn:
+        for i, (a, b) in enumerate(zip(lab.sizes[:-1], lab.sizes[1:], strict=True)):
+            layer(batch, a, b, f"dense {a}x{b}", first=(i == 0))
+        return out
+    c1, c2 = CNN_CHANNELS
+    batch_last(batch * 28 * 28, 9 * 1, c1, "conv 1 (im2col)", first=True)
+    batch_last(batch * 14 * 14, 9 * c1, c2, "conv 2 (im2col)", first=False)
+    for a, b in zip(lab.sizes[1:-1], lab.sizes[2:], strict=True):
+        batch_last(batch, a, b, f"dense {a}x{b}", first=False)
     return out
 
 

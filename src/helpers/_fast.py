@@ -18,6 +18,7 @@ gives the same training (to float32 rounding), only slower.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -25,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-__all__ = ["adam", "dropout", "threefry2x32"]
+__all__ = ["adam", "compiler_options", "dropout", "threefry2x32"]
 
 
 def _rotl(x: jax.Array, r: int) -> jax.Array:
@@ -96,3 +97,23 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999,
         return updates, optax.ScaleByAdamState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init, update)
+
+
+def compiler_options(predict) -> dict:
+    """XLA compiler options for training the model ``predict``: its ``xla_cpu_options`` when
+    JAX runs on the CPU and this jaxlib knows them, else none (a GPU, or an older jaxlib,
+    compiles as usual). :func:`helpers.cnn.fast_predict` carries such options."""
+    wanted = getattr(predict, "xla_cpu_options", None)
+    if not wanted or jax.default_backend() != "cpu":
+        return {}
+    return dict(wanted) if _known(tuple(sorted(wanted.items()))) else {}
+
+
+@functools.cache
+def _known(options: tuple) -> bool:
+    """Whether XLA accepts these compiler options (it rejects a name it does not know)."""
+    try:
+        jax.jit(lambda v: v + 1).lower(1.0).compile(compiler_options=dict(options))
+    except Exception:  # noqa: BLE001 - XLA's error type differs between versions
+        return False
+    return True

@@ -14,9 +14,9 @@ and GPU. Given ``predict=``, a function ``(params, x) -> logits``, :func:`fit` a
 :func:`evaluate` train and score any other model the same way (chapter 12's
 convolutional network, :mod:`helpers.cnn`).
 
-Argument checks live in :mod:`helpers._checks`, and two speed-only pieces (dropout
-masks and a fused Adam, equal to ``jax.random`` and ``optax.adam``) in
-:mod:`helpers._fast`.
+Argument checks live in :mod:`helpers._checks`, and the speed-only pieces (dropout
+masks and a fused Adam, equal to ``jax.random`` and ``optax.adam``, and the compiler
+options a model may ask for on the CPU) in :mod:`helpers._fast`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from jax.nn import initializers
 from tqdm.auto import tqdm
 
 from . import _checks
-from ._fast import adam, dropout, threefry2x32
+from ._fast import adam, compiler_options, dropout, threefry2x32
 
 __all__ = [
     "ACTIVATIONS",
@@ -292,6 +292,9 @@ def fit(params: Params, x_train: jax.Array, y_train: jax.Array, *, key: jax.Arra
     ``params`` may then be any pytree of float arrays and ``x_train`` any float array
     whose first axis counts the examples, e.g. images ``(n, 28, 28, 1)``; ``activation``
     and ``dropout_rate`` belong to the MLP and are not used (dropout needs the MLP).
+    If ``predict`` has an attribute ``xla_cpu_options`` (a dict, as
+    :func:`helpers.cnn.fast_predict` has), the epoch is compiled with those XLA options on a
+    CPU whose jaxlib knows them.
 
     Returns the trained parameters and a history of lists with one entry per epoch:
     ``"train_loss"`` (mean over the epoch's batches), ``"epoch_time"`` (seconds of
@@ -318,7 +321,8 @@ def fit(params: Params, x_train: jax.Array, y_train: jax.Array, *, key: jax.Arra
     watched = {name: pair for name, pair in (("eval", eval_data), ("val", val_data)) if pair}
     key, sub = jax.random.split(key)
     run_epoch = _cached(_make_epoch, optimizer, activation, rate, len(y) // batch_size,
-                        batch_size, predict).lower(params, opt_state, x, y, sub).compile()
+                        batch_size, predict).lower(params, opt_state, x, y, sub).compile(
+                            compiler_options=compiler_options(predict))
     history: dict[str, Any] = {"train_loss": [], "epoch_time": []}
     best = (math.inf, 0, params)              # (validation loss, epoch, those parameters)
     epochs = tqdm(range(num_epochs), desc="epochs", unit="epoch", disable=not progress)
