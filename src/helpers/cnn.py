@@ -135,6 +135,8 @@ def _conv_pool(x: jax.Array, w: jax.Array) -> jax.Array:
     The im2col product of :func:`conv`, with the output pixels ordered by their offset
     (di, dj) in their 2×2 pooling block: for offset (di, dj) and kernel tap (i, j), the
     patch rows are the padded input at rows di+i, di+i+2, … and columns dj+j, dj+j+2, ….
+    The patches are one stack of slices (rows in (c_in, i, j) order, the kernel's rows
+    permuted to match), which XLA writes in one pass.
     """
     k, _, c_in, c_out = w.shape
     c, h, wd, n = x.shape
@@ -143,11 +145,11 @@ def _conv_pool(x: jax.Array, w: jax.Array) -> jax.Array:
                          f"got input shape {x.shape}")
     p = k // 2
     padded = jnp.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
-    patches = jnp.concatenate([
-        jnp.stack([padded[:, di + i: di + i + h: 2, dj + j: dj + j + wd: 2]
-                   for di in (0, 1) for dj in (0, 1)], axis=1)      # (c_in, 4, h/2, w/2, n)
-        for i in range(k) for j in range(k)])                      # (k·k·c_in, 4, h/2, w/2, n)
-    out = w.reshape(k * k * c_in, c_out).T @ patches.reshape(k * k * c_in, -1)
+    patches = jnp.stack([padded[:, di + i: di + i + h: 2, dj + j: dj + j + wd: 2]
+                         for i in range(k) for j in range(k) for di in (0, 1) for dj in (0, 1)],
+                        axis=1)                          # (c_in, k·k·4, h/2, w/2, n): one copy
+    kernel = w.transpose(2, 0, 1, 3).reshape(c_in * k * k, c_out)  # rows (c_in, i, j) as patches'
+    out = kernel.T @ patches.reshape(c_in * k * k, -1)
     return _max_of_4(out.reshape(c_out, 4, h // 2, wd // 2, n))
 
 
