@@ -598,6 +598,22 @@ def test_cnn_max_of_4_splits_the_gradient_of_ties_like_jax():
     np.testing.assert_allclose(ours[0, :, 1], [50.0, 0.0, 50.0, 0.0])  # a tie: half each
 
 
+def test_compiler_options_only_those_this_jaxlib_knows():
+    from helpers._fast import compiler_options
+
+    def model(params, x):
+        return x
+
+    assert compiler_options(model) == {}                     # a model without options
+    model.xla_cpu_options = {"xla_cpu_no_such_option": True}
+    assert compiler_options(model) == {}                     # XLA rejects the name: none
+    wanted = cnn.fast_predict.xla_cpu_options
+    if jax.default_backend() != "cpu":
+        assert compiler_options(cnn.fast_predict) == {}      # CPU options stay on the CPU
+    elif jax.__version_info__ >= (0, 10):                    # the pinned jaxlib knows them
+        assert compiler_options(cnn.fast_predict) == wanted
+
+
 def test_cnn_fast_predict_rejects_odd_images():
     with pytest.raises(ValueError, match="even height and width"):
         cnn.fast_predict(cnn.init_cnn(KEY), jnp.zeros((2, 27, 27, 1)))

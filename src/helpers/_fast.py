@@ -14,6 +14,9 @@ gives the same training (to float32 rounding), only slower.
 * :func:`adam`: optax's Adam divides by both bias corrections and then divides again;
   here they are folded into two scalars per step. Proven equal to ``optax.adam`` by
   ``tests/test_nn.py::test_adam_matches_optax_adam``.
+* :func:`compiler_options`: the XLA options a model's training asks for on the CPU
+  (:func:`helpers.cnn.fast_predict`'s: YNNPACK for the matrix products only), passed to
+  the compilation of :func:`helpers.nn.fit`'s epoch when this jaxlib knows them.
 """
 
 from __future__ import annotations
