@@ -58,11 +58,15 @@ def catalogs() -> None:
     """Extract the English messages and merge them into locales/ko: a changed message comes
     back untranslated or fuzzy (with the old translation to start from). Messages without a
     word outside math and code (a table's numbers, a glossary's Korean term) are their own
-    translation and are filled in."""
+    translation and are filled in; a message whose only change is in its numbers keeps its
+    translation with the new numbers (:func:`renumbered`)."""
     import polib
 
     pot = BUILD / "gettext"
     sphinx("gettext", pot)
+    before = {path: {NUMBER.sub("#", e.msgid): e  # by the English with its numbers masked
+                     for e in polib.pofile(str(path)).translated_entries()}
+              for path in LOCALES.rglob("*.po")}
     subprocess.run([Path(sys.executable).with_name("sphinx-intl"), "update", "-p", str(pot),
                     "-d", str(LOCALES), "-l", "ko", "-w", "0"], check=True)
     for path in sorted(LOCALES.rglob("*.po")):
@@ -70,9 +74,39 @@ def catalogs() -> None:
         for entry in catalog.obsolete_entries():  # the merge has used them for fuzzy matches
             catalog.remove(entry)
         for entry in catalog:
-            if not entry.msgstr and not re.search(r"[A-Za-z]{2,}", WORDLESS.sub("", entry.msgid)):
-                entry.msgstr = entry.msgid
+            if entry.translated():  # translated, and not fuzzy
+                continue
+            if not re.search(r"[A-Za-z]{2,}", WORDLESS.sub("", entry.msgid)):
+                msgstr = entry.msgid
+            else:
+                old = before.get(path, {}).get(NUMBER.sub("#", entry.msgid))
+                msgstr = old and renumbered(entry.msgid, old.msgid, old.msgstr)
+            if msgstr:
+                entry.msgstr = msgstr
+                if entry.fuzzy:
+                    entry.flags.remove("fuzzy")
+                entry.previous_msgid = None
         catalog.save()
+
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def renumbered(msgid: str, previous: str, msgstr: str) -> str:
+    """The translation of ``previous`` carried over to ``msgid`` when the two differ only in
+    their numbers (a benchmark page re-rendered from a new record): each old number becomes
+    the new one in the same place of the English. Empty, so that the entry stays fuzzy for a
+    translator, unless the old numbers map one to one onto the new and the translation holds
+    exactly the old English's numbers."""
+    if NUMBER.sub("#", msgid) != NUMBER.sub("#", previous):
+        return ""
+    new_for = {}
+    for old, new in zip(NUMBER.findall(previous), NUMBER.findall(msgid), strict=True):
+        if new_for.setdefault(old, new) != new:
+            return ""
+    if collections.Counter(NUMBER.findall(msgstr)) != collections.Counter(NUMBER.findall(previous)):
+        return ""
+    return NUMBER.sub(lambda m: new_for[m.group()], msgstr)
 
 
 TITLE_NUMBER = re.compile(r"^(\d+)\. ")  # "1. A neuron": a heading's number in the msgid

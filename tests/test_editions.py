@@ -45,6 +45,24 @@ def test_catalogs_are_in_step_with_the_english_pages(tmp_path):
             "gone; run `python scripts/edition.py catalogs`")
 
 
+@pytest.mark.parametrize(("msgid", "expected"), [
+    ("JAX took 6.75 s, 1.10× faster (6.07 s at best).", "JAX는 6.75초, 1.10배 빠르다(최고 6.07초)."),
+    # two old numbers may become one new number (not the other way: see below)
+    ("JAX took 6.75 s, 1.10× faster (6.75 s at best).", "JAX는 6.75초, 1.10배 빠르다(최고 6.75초)."),
+    ("JAX took 6.75 s, 1.10× slower (6.07 s at best).", ""),           # a word changed
+    ("JAX took 6.75 s, 1.10× faster (6.07 s at best, 2 runs).", ""),    # a number added
+])
+def test_a_translation_follows_a_change_of_numbers_only(msgid, expected):
+    previous = "JAX took 8.67 s, 1.04× faster (7.66 s at best)."
+    assert edition.renumbered(msgid, previous, "JAX는 8.67초, 1.04배 빠르다(최고 7.66초).") \
+        == expected
+    # numbers the translation does not hold as the English does: left for a translator
+    assert edition.renumbered(msgid, previous, "JAX는 8.67초(최고 7.66초).") == ""
+    repeated = "It took 8.67 s and 8.67 s again."
+    assert edition.renumbered("It took 6.75 s and 6.07 s again.", repeated,
+                              "8.67초, 다시 8.67초 걸렸다.") == ""
+
+
 def write_catalog(tmp_path, entries):
     catalog = polib.POFile()
     for msgid, msgstr, *flags in entries:
