@@ -110,7 +110,8 @@ def fast_predict(params: Params, images: jax.Array) -> jax.Array:
     * each convolution writes its outputs grouped by their place in the 2×2 pooling block
       (:func:`_conv_pool`), so pooling is a maximum over one axis, not over interleaved pixels;
     * the pooling's gradient is written out (:func:`_max_of_4`) instead of JAX's generic rule
-      for ``max``, which materialises a mask the size of the feature map several times.
+      for ``max``, which materialises a mask the size of the feature map several times: the
+      forward pass keeps one byte per pooled output saying which entries were the largest.
 
     ``fast_predict.xla_cpu_options`` asks :func:`helpers.nn.fit` to leave everything but
     the matrix products to XLA's own code generator on the CPU (its YNNPACK fusions of
@@ -162,14 +163,16 @@ def _max_of_4(x: jax.Array) -> jax.Array:
 
 def _max_of_4_fwd(x):
     y = x.max(axis=1)
-    return y, (x, y)
+    # Which of the four entries equal the maximum, as bits of one byte per output (bit k for
+    # entry k): the backward pass reads a quarter byte per input, not the float inputs.
+    where_max = sum((x[:, k] == y).astype(jnp.uint8) << k for k in range(4))
+    return y, where_max
 
 
-def _max_of_4_bwd(residuals, g):
-    x, y = residuals
-    is_max = x == y[:, None]
-    ties = is_max.sum(axis=1, dtype=x.dtype)
-    return (jnp.where(is_max, (g / ties)[:, None], 0.0),)
+def _max_of_4_bwd(where_max, g):
+    is_max = [((where_max >> k) & 1) == 1 for k in range(4)]
+    share = g / sum(m.astype(g.dtype) for m in is_max)    # split equally between ties
+    return (jnp.stack([jnp.where(m, share, 0.0) for m in is_max], axis=1),)
 
 
 _max_of_4.defvjp(_max_of_4_fwd, _max_of_4_bwd)
