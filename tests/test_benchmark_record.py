@@ -152,3 +152,17 @@ def test_optimizer_loop_runs_the_training_step():
                     jax.tree.leaves((p, state)), strict=True):
         assert jnp.allclose(a, b, rtol=1e-5, atol=1e-9)
     assert int(looped_state.count) == 4
+
+
+def test_both_frameworks_flush_denormals():
+    # the page says both run with denormal floats flushed to zero: XLA on the CPU by itself
+    import jax
+    import jax.numpy as jnp
+
+    tiny = jnp.array([1e-39, 1e-30], jnp.float32)  # a denormal and a normal float32
+    if jax.default_backend() == "cpu":
+        product = jax.jit(lambda v, s: v * s)(tiny, jnp.ones(2))
+        assert float(product[0]) == 0.0 and float(product[1]) > 0.0
+    # and the PyTorch worker of the recorded run reported that it flushed them too
+    if RECORD["torch_version"]:
+        assert RECORD["torch_flush_denormal"] is True

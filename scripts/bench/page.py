@@ -56,7 +56,7 @@ def render_page(record: dict) -> str:
         "cores, in two configurations: eager with `torch.optim.Adam(..., fused=True)`, and the "
         "whole training step compiled with `torch.compile`. The faster of the two is the "
         "*peer* of each row, and the speed-up is the peer's time over JAX's. Lab 25 is lab 24 "
-        "with dropout 0.3.",
+        "with dropout 0.3." + _denormals(record),
         "",
     ]
     tc = record["torch_compile"]
@@ -133,6 +133,22 @@ def render_page(record: dict) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _denormals(record: dict) -> str:
+    """How each framework treats denormal floats, which Adam's running averages reach."""
+    flush = record.get("torch_flush_denormal")
+    if flush is None:
+        return ""
+    if flush:
+        return (" Both flush denormal floats to zero: XLA does so on the CPU, and the PyTorch "
+                "process calls `torch.set_flush_denormal(True)` before its threads start. "
+                "(PyTorch's default keeps them; then Adam's running averages for pixels that are "
+                "rarely lit decay into denormals during the second epoch, and every later epoch "
+                "slows down.)")
+    return (" XLA flushes denormal floats to zero on the CPU; PyTorch could not on this "
+            "machine, so its epochs after the first may slow down where Adam's running "
+            "averages decay into denormals.")
 
 
 def _roofline_text(record: dict) -> list[str]:

@@ -102,6 +102,7 @@ def run(lab_ids, epochs: int, rounds: int, quick: bool, use_torch: bool, compile
         "load_before": load_before, "cpu_busy_before": busy, "load_after": load(),
         "xla_flags": os.environ.get("XLA_FLAGS", ""), "jax_version": jax.__version__,
         "torch_version": torch.info["torch"] if torch else None,
+        "torch_flush_denormal": torch.info["flush_denormal"] if torch else None,
         "torch_compile": (compile_error or "ok") if "compiled" in modes else None,
         "threads": threads, "machine": platform.processor() or platform.machine(),
         "epochs_per_round": epochs, "rounds": rounds, "cnn_epochs": cnn_epochs, "rows": rows,
