@@ -143,12 +143,10 @@ def _denormals(record: dict) -> str:
     if flush:
         return (" Both flush denormal floats to zero: XLA does so on the CPU, and the PyTorch "
                 "process calls `torch.set_flush_denormal(True)` before its threads start. "
-                "(PyTorch's default keeps them; then Adam's running averages for pixels that are "
-                "rarely lit decay into denormals during the second epoch, and every later epoch "
-                "slows down.)")
+                "(PyTorch's default keeps them, and Adam's running averages for pixels that are "
+                "rarely lit decay into denormals, on which a CPU's arithmetic is slow.)")
     return (" XLA flushes denormal floats to zero on the CPU; PyTorch could not on this "
-            "machine, so its epochs after the first may slow down where Adam's running "
-            "averages decay into denormals.")
+            "machine, so it computes on them where Adam's running averages decay that far.")
 
 
 def _roofline_text(record: dict) -> list[str]:

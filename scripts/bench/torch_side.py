@@ -56,7 +56,8 @@ def torch_worker(threads: int, n_train: int) -> int:
 
     # Denormal floats flushed to zero, as XLA does on the CPU: set before the thread pool
     # exists, so that its threads inherit it. Without it, Adam's running averages for rarely
-    # lit pixels decay into denormals in the second epoch and every later epoch slows down.
+    # lit pixels decay into denormals in the second epoch, and lab 24's later epochs took
+    # 1.6-2x as long on the book's machine.
     flush = torch.set_flush_denormal(True)
     torch.set_num_threads(threads)
     mnist = load_mnist()
