@@ -10,6 +10,7 @@ import statistics
 
 from .tables import ceiling_table, percent_of_roofline, plural, roofline_table, span, timing_table
 from .workloads import LABS, flops_per_example
+from .roofline import ADAM_BYTES_PER_PARAM
 
 
 def render_page(record: dict) -> str:
@@ -187,13 +188,17 @@ def _roofline_text(record: dict) -> list[str]:
             "parameter shapes, many steps in one compiled loop, and kept the fastest of "
             f"{passes} timings: {span(rates, '.0f')} GB/s, counted in those 28 bytes"
             + (f", above the memory's {bw:.1f} GB/s: arrays this small stay in the caches."
-               if min(rates) > bw else "."))
+               if min(rates) > bw else
+               f", the faster ones above the memory's {bw:.1f} GB/s: Adam's arrays, "
+               f"{ADAM_BYTES_PER_PARAM * max(r['params'] for r in rows) / 1e6:.0f} MB at most, "
+               "stay in the caches." if max(rates) > bw else "."))
     return [
         "Matrix-multiply peak is measured on large square matrices. A training step of these "
         "labs multiplies a batch of 100 rows by the weights, and its backward pass computes "
         "two transposed products per layer (the weight gradient, input transposed times output "
         "gradient, and the input gradient, output gradient times the transposed weights; the "
-        "first layer needs no input gradient). Such small products run below the peak, so the "
+        "first layer needs no input gradient). Such small products run at speeds of their own, "
+        "most below the peak and some above it, when their operands stay in the caches, so the "
         "run measured each shape on its own, repeated in a jitted loop as in training (a "
         "convolution counted as the matrix product it amounts to, one column per output pixel), "
         f"and kept the fastest of {passes} timings, one before the training and one before "
