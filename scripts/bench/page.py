@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import statistics
 
+from .roofline import ADAM_BYTES_PER_PARAM
 from .tables import ceiling_table, percent_of_roofline, plural, roofline_table, span, timing_table
 from .workloads import LABS, flops_per_example
-from .roofline import ADAM_BYTES_PER_PARAM
 
 
 def render_page(record: dict) -> str:
